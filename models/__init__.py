@@ -25,14 +25,14 @@ MODELS: dict[str, type[CourseModel]] = {
 
 
 def model_class(name: str) -> type[CourseModel]:
-    """MODELS[name], with a clear error for an unknown name."""
+    """`MODELS[name]`, with a clear error for an unknown name."""
     if name not in MODELS:
         raise ValueError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}")
     return MODELS[name]
 
 
 def build(name: str, **config: Any) -> CourseModel:
-    """MODELS[name](**config), with a clear error for an unknown name."""
+    """`MODELS[name](**config)`, with a clear error for an unknown name."""
     return model_class(name)(**config)
 
 

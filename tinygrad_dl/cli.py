@@ -12,6 +12,7 @@ say how to resume.
 from __future__ import annotations
 
 import argparse
+import difflib
 import errno
 import importlib
 import os
@@ -67,6 +68,12 @@ class _Version(argparse.Action):
         parser.exit()
 
 
+# flag spellings of PyTorch and other courses, and the flag of this command that means the same
+SYNONYMS = {"--lr": "--eta", "--learning-rate": "--eta", "--batch-size": "--n-batch",
+            "--weight-decay": "--lambda", "--lambda": "--lam", "--hidden-size": "--m",
+            "--steps": "--n-updates", "--iterations": "--n-updates"}
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse's parser (its subcommands' too, through add_subparsers' parser_class), with one
     hint: a value that starts with '-' (`--resume -odd.ckpt`) is read as a flag, and argparse's
@@ -114,6 +121,28 @@ class _Parser(argparse.ArgumentParser):
             return flag
         found = [o for o in self._option_string_actions if o.startswith(flag)]
         return found[0] if len(found) == 1 else flag
+
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
+        """argparse's, with an unknown flag refused by its command's parser, not the main one
+        ("tinygrad-dl: error: unrecognized arguments: --lr 0.1" showed the main usage), and
+        the flag meant: "tinygrad-dl train: error: ... --lr 0.1 (did you mean --eta?)"."""
+        ns, extra = self.parse_known_args(args, namespace)
+        if extra:
+            sub = getattr(self, "commands", {}).get(getattr(ns, "command", None) or "", self)
+            sub.error(f"unrecognized arguments: {' '.join(extra)}{sub.hint(extra)}")
+        return ns
+
+    def hint(self, extra: Sequence[str]) -> str:
+        """For unrecognized arguments: the flag of this command meant by the first unknown one,
+        a near spelling (`--epohcs` -> --epochs, `--lambda` -> graph's --lam) or PyTorch's
+        name for it (`--lr` -> --eta, `--batch-size` -> --n-batch), else ''."""
+        flag = next((a.partition("=")[0] for a in extra if a.startswith("--")), None)
+        if flag is None:
+            return ""
+        ours = [o for o in self._option_string_actions if o.startswith("--")]
+        meant = [SYNONYMS[flag]] if SYNONYMS.get(flag) in ours else difflib.get_close_matches(
+            flag, ours, n=1, cutoff=0.7)
+        return f" (did you mean {meant[0]}?)" if meant else ""
 
     def _known_flag(self, flag: str) -> bool:
         """A flag this parser takes, spelled out or abbreviated as argparse accepts (`--temp`

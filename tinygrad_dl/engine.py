@@ -12,7 +12,6 @@ let a jit recording and `anomaly` mode hear every op; `tensor_hooks` runs a tens
 from __future__ import annotations
 
 import itertools
-import linecache
 import operator
 from threading import get_ident
 from typing import Any
@@ -20,7 +19,17 @@ from typing import Any
 import numpy as np
 
 from . import detached, grad_mode, hooks, tensor_hooks, write_guard
-from .grad import FRESH, FRESH_TUPLE, add_terms, as_grad, check_hand_grad, in_dtype, own_array, refs
+from .grad import (
+    FRESH,
+    FRESH_TUPLE,
+    add_terms,
+    apply_error,
+    as_grad,
+    check_hand_grad,
+    in_dtype,
+    own_array,
+    refs,
+)
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, pop_own, state  # noqa: F401
 from .hooks import attached, literal, notify_module, notify_read, notify_write, recording  # noqa: F401
 
@@ -121,11 +130,10 @@ class Function:
             else:
                 ctx.needs_input_grad = needs = [t.requires_grad for t in inputs]
                 data = ctx.forward(*[t.data for t in inputs], **params)
-        except ValueError as e:
-            if _raised_by_op(e):  # the op's own message ("cross_entropy: labels must ..."): as is
+        except (ValueError, AttributeError) as e:  # NumPy's (broadcasting...), a non-Tensor
+            if (why := apply_error(cls.__name__, inputs, e)) is e:  # (the op's own: as it is)
                 raise
-            shapes = " and ".join(str(t.data.shape) for t in inputs)  # NumPy's: broadcasting...
-            raise ValueError(f"{cls.__name__}: cannot apply to shapes {shapes}: {e}") from None
+            raise why from None
         out = (type(inputs[0]).from_result(data) if type(data) is np.ndarray  # (no Tensor()
                else _output(cls, data, inputs))  # checks: an op of tensors makes numbers)
         if hooks.active and attached.anomaly is not None:  # detect_anomaly(): check the output
@@ -173,16 +181,6 @@ def _output(cls: type, data: Any, inputs: tuple[Any, ...]) -> Any:
         raise TypeError(f"{cls.__name__}.forward returned {len(data)} outputs: a Function has "
                         "one (return one array; concatenate them, or write one op per output)")
     return type(inputs[0])(data)  # (anything else: Tensor()'s conversion, as ever)
-
-
-def _raised_by_op(e: BaseException) -> bool:
-    """Did an op's own `raise` make `e` (its message names the op), not NumPy under it?"""
-    tb = e.__traceback__
-    while tb is not None and tb.tb_next is not None:
-        tb = tb.tb_next
-    frame = tb.tb_frame if tb is not None else None
-    return (frame is not None and not str(frame.f_globals.get("__name__")).startswith("numpy")
-            and linecache.getline(frame.f_code.co_filename, tb.tb_lineno).lstrip()[:6] == "raise ")
 
 
 # ---- reverse mode -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ results.
 
 from __future__ import annotations
 
+import linecache
 import sys
 from typing import Any
 
@@ -108,6 +109,40 @@ def complex_grad_error(what: str, gd: np.dtype, dt: np.dtype) -> TypeError:
     refuses it at `p.grad = g`; .grad is a plain slot here, so each reader refuses it)."""
     return TypeError(f"{what} is {gd}, the parameter {dt}: a complex gradient for a real "
                      "parameter; set p.grad = g.real if meant")
+
+
+def apply_error(op: str, inputs: tuple[Any, ...], e: Exception) -> Exception:
+    """What `Function.apply` raises for `e`, raised by `op`'s forward on `inputs` (or by
+    reading them): the op's own message as it is ("cross_entropy: labels must ..."); an input
+    that is no Tensor (a NumPy array or a number: `nn.Linear(3, 2)(x_numpy)`, `Cube.apply(x,
+    2.0)`) named in a TypeError (it was "AttributeError: 'numpy.ndarray' object has no
+    attribute 'requires_grad'", naming neither the op nor the input); NumPy's ValueError
+    (broadcasting, matmul) with the op and the shapes; anything else as it is (an
+    AttributeError of a user's own forward)."""
+    if _raised_by_op(e):
+        return e
+    for i, t in enumerate(inputs):
+        if not hasattr(t, "requires_grad"):
+            kind = type(t).__name__ if type(t).__module__ == "builtins" else (
+                f"{type(t).__module__}.{type(t).__qualname__}")
+            shape = f" of shape {t.shape}" if isinstance(t, np.ndarray) else ""
+            return TypeError(f"{op}: input {i} is a {kind}{shape}, not a Tensor: wrap it, "
+                             f"Tensor(x) (a setting that is no input goes as a keyword: "
+                             f"{op}.apply(x, name=value))")
+    if isinstance(e, ValueError):
+        shapes = " and ".join(str(t.data.shape) for t in inputs)
+        return ValueError(f"{op}: cannot apply to shapes {shapes}: {e}")
+    return e
+
+
+def _raised_by_op(e: BaseException) -> bool:
+    """Did an op's own `raise` make `e` (its message names the op), not NumPy under it?"""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    frame = tb.tb_frame if tb is not None else None
+    return (frame is not None and not str(frame.f_globals.get("__name__")).startswith("numpy")
+            and linecache.getline(frame.f_code.co_filename, tb.tb_lineno).lstrip()[:6] == "raise ")
 
 
 def check_hand_grad(what: str, g: Any, dt: np.dtype) -> None:
