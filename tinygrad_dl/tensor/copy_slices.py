@@ -30,7 +30,7 @@ from numpy.lib.stride_tricks import as_strided
 from .. import detached, engine, tensor, tensor_hooks, write_guard
 from ..grad import self_overlapping
 from ..ops.index_put import IndexPut
-from . import rebase
+from . import old_values, rebase
 
 # id(view) -> (view, its base, the base's op) for the views `record` rebased, while they live
 current: dict[int, tuple[Any, Any, Any]] = {}
@@ -103,7 +103,9 @@ def positions(view: np.ndarray, base: np.ndarray) -> np.ndarray | None:
     if lo_v < lo_b or hi_v > hi_b or any(s % size for s in view.strides + base.strides) or (
             (lo_v - lo_b) % size):
         return None
-    buf = np.full((hi_b - lo_b) // size, -1, np.int64)
+    if base.flags.c_contiguous:  # (an element's flat index is its byte offset: no scratch of
+        return _offsets(view, (view.__array_interface__["data"][0] - lo_b) // size, size)
+    buf = np.full((hi_b - lo_b) // size, -1, np.int64)  # base's size, freed and re-faulted
 
     def laid(a: np.ndarray) -> np.ndarray:  # a's layout over buf (8-byte items)
         start = (a.__array_interface__["data"][0] - lo_b) // size
@@ -112,6 +114,16 @@ def positions(view: np.ndarray, base: np.ndarray) -> np.ndarray | None:
     laid(base)[...] = np.arange(base.size, dtype=np.int64).reshape(base.shape)
     pos = laid(view).copy()
     return None if (pos < 0).any() else pos
+
+
+def _offsets(view: np.ndarray, start: int, size: int) -> np.ndarray:
+    """For each element of `view`, its offset from element `start` in items of `size` bytes."""
+    pos = np.full(view.shape, start, np.int64)
+    for axis, (n, s) in enumerate(zip(view.shape, view.strides)):
+        if n > 1:
+            pos += (np.arange(n, dtype=np.int64) * (s // size)).reshape(
+                (1,) * axis + (n,) + (1,) * (view.ndim - axis - 1))
+    return pos
 
 
 def _bounds(a: np.ndarray) -> tuple[int, int]:
@@ -155,22 +167,23 @@ def record(t: Any, base: Any, op: str, values: np.ndarray, rebuild: rebase.Rebui
     """Record the write that gave `values` on a copy of view t's array as CopySlices on base:
     base becomes `base_old` with t's region replaced by rebuild(region of base_old)."""
     pos = positions(t.data, base.data)
-    src = np.full(base.data.size, -1, np.int64)  # (for each element of base: which of t's
-    if pos is not None:  # lands there; a count, not np.unique: O(n), 0.9 s for 500,000)
-        src[pos.reshape(-1)] = np.arange(pos.size, dtype=np.int64)
-    if pos is None or np.count_nonzero(src >= 0) != pos.size:
+    if pos is None or not _distinct(pos, base.data.size):
         raise RuntimeError(f"{op}: this view's elements (shape {t.data.shape}) are not distinct "
                            f"elements of its base's (shape {base.data.shape}); write into a "
                            "clone()")
     flat = pos.reshape(-1)
-    old = type(base).from_result(base.data.copy())
-    old.requires_grad, old._ctx = True, base._ctx
+    alias = old_values.releasable(base.data)  # (then no copy: old reads base's array until
+    old = type(base).from_result(base.data if alias else base.data.copy())  # the write, and
+    old.requires_grad, old._ctx = True, base._ctx  # is released before it: no op saves it)
     first = next(engine.made_count)
     region = old.reshape(-1)[flat].reshape(t.data.shape)  # (a gather: its gradient exact)
     new = rebase.rebuilt(t, op, region, values, rebuild, first)
     untouched = rebase.rebind(new, {id(base): (base, old), id(t): (t, region)},
                               old._ctx.made, first, base.data, t.data, op)
     put = IndexPut.apply(old, new, index=flat)  # (keeps the region's positions alone)
+    if not old_values.release(old, (put,), first) and alias:  # (the rebuild reads the region's
+        raise RuntimeError(f"{op}: an op of this write saved its base's old values, which the "
+                           "write would change; write out of place")  # gather alone: never)
     np.copyto(base.data, put.data)  # (check() made sure no live graph holds base's array)
     base._ctx = put._ctx
     rebase.move_hooks(base, old)
@@ -179,6 +192,18 @@ def record(t: Any, base: Any, op: str, values: np.ndarray, rebuild: rebase.Rebui
     for v in untouched:  # (`u = h[2]` read by the operand of `h[1] += u`: refresh gives it
         _follow(v, base, None)  # its region of the new base, as later writes will)
     refresh(base)
+
+
+def _distinct(pos: np.ndarray, size: int) -> bool:
+    """Are the flat positions `pos` (in a base of `size` elements) distinct? A small region is
+    sorted (no scratch of the base's size, freed and faulted in again per write), a large one
+    counted (O(n), not np.unique: 0.9 s for 500,000)."""
+    if pos.size * 8 < size:
+        s = np.sort(pos, axis=None)
+        return not (s[1:] == s[:-1]).any()
+    src = np.zeros(size, bool)
+    src[pos.reshape(-1)] = True
+    return np.count_nonzero(src) == pos.size
 
 
 def _rebase_chain(t: Any, base: Any, pos: np.ndarray) -> None:

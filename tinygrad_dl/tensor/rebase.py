@@ -25,6 +25,7 @@ import numpy as np
 
 from .. import detached, engine, hooks, tensor, tensor_hooks, write_guard
 from ..ops.index_put import IndexPut
+from . import old_values
 
 Rebuild = Callable[[Any, np.ndarray], Any]  # (old, the values a scratch write gave) -> new
 _made = operator.attrgetter("_ctx.made")
@@ -85,6 +86,7 @@ def record(t: Any, op: str, values: np.ndarray, rebuild: Rebuild) -> None:
     first = next(engine.made_count)  # (the ops rebuild makes are numbered after it)
     new = rebuilt(t, op, old, values, rebuild, first)
     rebind(new, {id(t): (t, old)}, old._ctx.made, first, t.data, t.data, op)
+    old_values.release(old, (new,), first)  # (the copy, unless an op saved it: `h *= w`)
     np.copyto(write_guard.writable(t, op), new.data)  # (a live graph saved t's array: t gets
     t._ctx = new._ctx  # a copy, and that graph's backward raises naming `op`, as torch's)
     hooks.notify_rebase(t, new, op)  # (... and t of the new op's: replay follows the write)
