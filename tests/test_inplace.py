@@ -176,7 +176,8 @@ def test_shape_errors_name_the_op() -> None:
 def test_under_a_live_graph_the_update_is_in_place_and_that_graph_then_refuses() -> None:
     w = Tensor(np.ones(3), requires_grad=True)
     x = Tensor(np.arange(3.0))
-    loss = (w * x).sum()  # saves w's array: a write would make its gradient stale
+    loss = (w * w).sum()  # saves w's array (its gradient 2w reads it; `w * x` with a
+    # constant x does not, as torch's: w's gradient x stays right, so a write there is fine)
     with no_grad():
         w -= 1.0  # w gets a new array (the old one stays the graph's), updated in place
     np.testing.assert_array_equal(w.data, [0.0, 0.0, 0.0])

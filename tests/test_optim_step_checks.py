@@ -90,7 +90,8 @@ def test_parameter_read_by_live_graph_copied() -> None:
     p = _param()
     old = p.data
     kept = old.copy()
-    y = (p * 2).sum()  # a live graph holds p's array
+    y = (p * p).sum()  # a live graph holds p's array (`p * 2` would not: its gradient 2
+    # reads no p, torch's too, and its backward after the step runs, as torch's)
     p.grad = np.ones((3, 4))
     SGD([p], lr=LR).step()
     assert p.data is not old and np.array_equal(old, kept)  # the graph's values kept

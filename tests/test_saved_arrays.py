@@ -125,7 +125,8 @@ def test_an_array_read_only_before_stays_read_only() -> None:
 
 def test_optimizer_step_under_a_live_graph_copies_and_backward_then_refuses() -> None:
     w, x = _setup()
-    before = w.data
+    x.requires_grad = True  # (x @ w keeps w for x's gradient only, as torch's: with a constant
+    before = w.data  # x the step leaves that graph right, and its backward runs, as torch's)
     loss = _loss(x, w)
     opt = optim.SGD([w], lr=0.1)
     loss.backward(retain_graph=True)
@@ -155,7 +156,7 @@ def test_a_graph_never_backpropagated_does_not_block_training() -> None:
 
 def test_load_state_dict_under_a_live_graph() -> None:
     net = nn.Linear(3, 2, rng=np.random.default_rng(0))
-    x = Tensor(np.ones((4, 3)))
+    x = Tensor(np.ones((4, 3)), requires_grad=True)  # (so the graph keeps W, as torch's)
     out = net(x).sum()
     state = {k: v * 0 for k, v in net.state_dict().items()}
     net.load_state_dict(state)

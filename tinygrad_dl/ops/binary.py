@@ -140,7 +140,8 @@ class Mod(Function):
 
     def forward(ctx, x, y):
         integer_divisor_checked("remainder (%)", x, y)
-        ctx.save_for_backward(x, y)
+        if ctx.needs_input_grad[1]:  # (read by y's gradient only: torch's, as x's is g)
+            ctx.save_for_backward(x, y)
         ctx.shapes = x.shape, y.shape
         out = np.mod(x, y)
         if out.dtype.kind == "f":  # a zero takes x's sign, torch's (fmod's), not y's (NumPy's)
@@ -150,9 +151,9 @@ class Mod(Function):
         return out
 
     def backward(ctx, g):
-        x, y = ctx.saved
         gy = None
         if ctx.needs_input_grad[1]:  # floor_divide: the quotient np.mod itself uses
+            x, y = ctx.saved
             with np.errstate(invalid="ignore", divide="ignore"):
                 gy = -g * np.floor_divide(x, y)
         return _grads(ctx, g, gy)
@@ -166,14 +167,15 @@ class Fmod(Function):
 
     def forward(ctx, x, y):
         integer_divisor_checked("fmod", x, y)
-        ctx.save_for_backward(x, y)
+        if ctx.needs_input_grad[1]:  # (read by y's gradient only, as Mod's)
+            ctx.save_for_backward(x, y)
         ctx.shapes = x.shape, y.shape
         return np.fmod(x, y)
 
     def backward(ctx, g):
-        x, y = ctx.saved
         gy = None
         if ctx.needs_input_grad[1]:
+            x, y = ctx.saved
             with np.errstate(invalid="ignore", divide="ignore"):
                 gy = -g * np.trunc(x / y)
         return _grads(ctx, g, gy)
@@ -309,15 +311,18 @@ class CopySign(Function):
     def forward(ctx, x, y):
         x, y = as_floats(x, y)
         out = np.copysign(x, y)
-        ctx.save_for_backward(x, out)
+        if ctx.needs_input_grad[0]:  # (read by x's gradient only: y's is 0, torch's)
+            ctx.save_for_backward(x, out)
         ctx.shapes = x.shape, y.shape
         return out
 
     def backward(ctx, g):
-        x, out = ctx.saved
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(x == 0, 0.0, out / np.where(x == 0, 1.0, x))
-        return _grads(ctx, g * ratio, np.zeros_like(g))
+        gx = None
+        if ctx.needs_input_grad[0]:
+            x, out = ctx.saved
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gx = g * np.where(x == 0, 0.0, out / np.where(x == 0, 1.0, x))
+        return _grads(ctx, gx, np.zeros_like(g))
 
 
 class _NanAware(Function):

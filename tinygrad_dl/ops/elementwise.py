@@ -12,7 +12,7 @@ from ..engine import Function, unbroadcast
 from ..grad import passed
 from ..write_guard import private
 from .float_parts import TIE_UNSURE, clip_keeping_x
-from .pow_grad import minus_one_exact, power_slope
+from .pow_grad import minus_one_exact, negative_int_power, power_slope
 
 _BOOL = np.bool_  # (by dtype.type: an unpickled array's bool dtype is another object)
 
@@ -132,8 +132,12 @@ class Mul(Function):
     # this expression over the inputs, what it saved read from their registers (jit.plan)
     same_shape_forward = "{0} * {1}"
 
-    def forward(ctx, x, y):
-        ctx.save_for_backward(x, y)
+    def forward(ctx, x, y):  # each gradient reads the other input: saved where that one is
+        nx, ny = ctx.needs_input_grad  # needed (torch's), a later write into it then no error
+        if nx and ny:
+            ctx.saved = x, y
+        else:  # (shapes for unbroadcast: None where an array is not kept)
+            ctx.saved, ctx.shapes = (x if ny else None, y if nx else None), (x.shape, y.shape)
         return x * y
 
     def prepare(ctx, x, y):  # (a replay whose product nothing reads: backward's state only)
@@ -142,22 +146,24 @@ class Mul(Function):
     def backward(ctx, g):
         x, y = ctx.saved
         nx, ny = ctx.needs_input_grad
+        sx, sy = ctx.shapes if x is None or y is None else (x.shape, y.shape)
         s = g.shape  # the product's: g * y has it too, so it is x's exactly when g's is
         # (shapes compared here: the per-op call to unbroadcast is most of the cost)
-        gx = (g * y if s == x.shape else unbroadcast(g * y, x.shape)) if nx else None
-        gy = (g * x if s == y.shape else unbroadcast(g * x, y.shape)) if ny else None
+        gx = (g * y if s == sx else unbroadcast(g * y, sx)) if nx else None
+        gy = (g * x if s == sy else unbroadcast(g * x, sy)) if ny else None
         return gx, gy
 
 
 class Div(Function):
     def forward(ctx, x, y):
-        out = x / y
-        ctx.save_for_backward(y, out)
+        out = x / y  # y's gradient reads out (torch's x: kept too, a write refused as there),
+        ny = ctx.needs_input_grad[1]  # x's only y: x and out kept where y needs a gradient
+        ctx.save_for_backward(x if ny else None, y, out if ny else None)
         ctx.x_shape = x.shape
         return out
 
     def backward(ctx, g):
-        y, out = ctx.saved
+        _, y, out = ctx.saved
         nx, ny = ctx.needs_input_grad
         # d/dy = -g x / y^2 as PyTorch forms it, -g ((x / y) / y): (g / y) (x / y) was
         # inf * 0 = nan where x = 0 and g / y overflows (a subnormal y), where it is 0
@@ -186,7 +192,7 @@ class Pow(Function):
     def forward(ctx, x, p):
         pk = p.dtype.kind
         if pk in "iu" and x.dtype.kind in "biu" and (p < 0).any():
-            out = _negative_int_power(x, p)
+            out = negative_int_power(x, p)
         else:
             out = x**p
             if pk == "b" and x.dtype == np.bool_:  # NumPy's int8 for bool ** bool; torch's
@@ -225,20 +231,6 @@ class Pow(Function):
                 dp = np.where((x == 0) & (p >= 0), 0, dp)
             gp = unbroadcast(g * dp, p.shape)
         return gx, gp
-
-
-def _negative_int_power(x: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Integers to integer powers some of them negative, as torch's kernel (NumPy raises):
-    1 ** -n = 1, (-1) ** -n = -1 for odd n and 1 for even n, any other base 0 (0 ** -1 too).
-    Both in the result's dtype first (a uint8 255 beside int8 is 255, not -1, as torch's)."""
-    dt = np.result_type(x, p)
-    x, p = x.astype(dt, copy=False), p.astype(dt, copy=False)
-    neg = p < 0
-    with np.errstate(over="ignore"):  # (integer powers wrap, as torch's)
-        out = np.asarray(x ** np.where(neg, 0, p))
-    odd = (p % 2).astype(bool)
-    at_neg = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0)).astype(dt)
-    return np.where(neg, at_neg, out)
 
 
 def int_exponent_checked(dtype: np.dtype, p: Any) -> Any:
@@ -566,8 +558,12 @@ class MatMul(Function):
         return ("g.dot({1}.T)",
                 f"Outer(({{0}}, g, {y_shape!r}))" if shapes[0][0] == 1 else "{0}.T.dot(g)")
 
-    def forward(ctx, x, y):
-        ctx.saved = x, y  # (save_for_backward's one line, without its call: hot in an RNN)
+    def forward(ctx, x, y):  # each gradient reads the other input: saved where needed
+        nx, ny = ctx.needs_input_grad  # (torch's; `data @ W` keeps no W)
+        if nx and ny:  # (save_for_backward's one line, without its call: hot in an RNN)
+            ctx.saved = x, y
+        else:
+            ctx.saved, ctx.shapes = (x if ny else None, y if nx else None), (x.shape, y.shape)
         if x.ndim == 2 and y.ndim == 2:  # ndarray.dot: as backward's products (see there),
             return x.dot(y)  # 1.3 us where @ takes 2.3 for an RNN step's h @ W
         return x @ y
@@ -575,26 +571,24 @@ class MatMul(Function):
     def backward(ctx, g):
         x, y = ctx.saved
         nx, ny = ctx.needs_input_grad
-        if x.ndim == 2 and y.ndim == 2:  # the common case, no reshaping
+        sx, sy = ctx.shapes if x is None or y is None else (x.shape, y.shape)
+        if len(sx) == 2 and len(sy) == 2:  # the common case, no reshaping
             gy = None
             # (ndarray.dot: the BLAS product @ makes, bit for bit wherever @ calls BLAS, with
             # less dispatch, 0.3 us of a 1.3 us RNN step's g Wᵀ; where @ would not (strided
             # views), dot copies and calls BLAS: a valid sum too, and replay calls this same code)
             if ny:  # one row (an RNN step): summed over the steps as one product (Outer)
-                gy = Outer((x, g, y.shape)) if x.shape[0] == 1 else x.T.dot(g)
+                gy = Outer((x, g, sy)) if sx[0] == 1 else x.T.dot(g)
             return (g.dot(y.T) if nx else None), gy
-        if x.ndim == 1 and y.ndim == 1:
+        if len(sx) == 1 and len(sy) == 1:
             return (g * y if nx else None), (g * x if ny else None)
-        x2 = x[None, :] if x.ndim == 1 else x
-        y2 = y[:, None] if y.ndim == 1 else y
-        g2 = g
-        if x.ndim == 1:
-            g2 = np.expand_dims(g2, -2)
-        if y.ndim == 1:
-            g2 = np.expand_dims(g2, -1)
-        gx = gy = None
+        g2 = g if len(sx) > 1 else np.expand_dims(g, -2)
+        g2 = g2 if len(sy) > 1 else np.expand_dims(g2, -1)
+        gx = gy = None  # (1-D operands promoted: x a row, y a column)
         if nx:
-            gx = unbroadcast(g2 @ np.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
+            y2 = y[:, None] if y.ndim == 1 else y
+            gx = unbroadcast(g2 @ np.swapaxes(y2, -1, -2), sx if len(sx) > 1 else (1, *sx))
         if ny:
-            gy = unbroadcast(np.swapaxes(x2, -1, -2) @ g2, y2.shape).reshape(y.shape)
-        return gx, gy
+            x2 = x[None, :] if x.ndim == 1 else x
+            gy = unbroadcast(np.swapaxes(x2, -1, -2) @ g2, sy if len(sy) > 1 else (*sy, 1))
+        return None if gx is None else gx.reshape(sx), None if gy is None else gy.reshape(sy)

@@ -329,8 +329,8 @@ class Linear(Function):
 
     multilinear = True  # sums of products of its inputs' entries: testing.check_grad's floor
 
-    def forward(ctx, x, W, *b):
-        ctx.save_for_backward(x, W)
+    def forward(ctx, x, W, *b):  # dx reads W, dW reads x: each saved where needed (torch's)
+        ctx.saved = x if ctx.needs_input_grad[1] else None, W if ctx.needs_input_grad[0] else None
         out = x @ W.T
         if b:
             out += b[0]  # out is ours (a fresh matmul result): add in place
@@ -363,7 +363,7 @@ class Linear(Function):
         same numbers. A jit replay passes a parameter's kept .grad array (`jit.compiled`);
         the L2 term's backward runs after this one, so dW is W's first gradient."""
         x, W = ctx.saved
-        if x.ndim == 1 or g.ndim == 1:  # a single row: the outer product, no buffers
+        if g.ndim == 1:  # a single row (x 1-D): the outer product, no buffers
             return ctx.backward(g)
         need = ctx.needs_input_grad
         g2 = _rows(g)

@@ -209,7 +209,10 @@ class Einsum(Function):
                         np.result_type(*xs))
         ctx.ins, ctx.out = ins, out
         ctx.sizes = sizes if plain and _pays(ins, out, sizes) else None
-        ctx.save_for_backward(*xs)
+        need = ctx.needs_input_grad  # operand i is read by the others' gradients only: saved
+        n = sum(map(bool, need))  # where one of them is needed (torch's)
+        ctx.shapes = [x.shape for x in xs]
+        ctx.save_for_backward(*(x if n - bool(k) else None for x, k in zip(xs, need)))
         if len(xs) == 1 and xs[0].dtype.kind in "biu" and set(ins[0]) - set(out) and \
                 int_sum_dtype(xs[0].dtype):
             # a sum within one bool or integer operand ("i->", "ij->i", "ii->"): int64, as
@@ -222,7 +225,7 @@ class Einsum(Function):
     def backward(ctx, g):
         xs, ins, out = ctx.saved, ctx.ins, ctx.out
         grads = []
-        for i, (s, x) in enumerate(zip(ins, xs)):
+        for i, (s, shape) in enumerate(zip(ins, ctx.shapes)):
             if not ctx.needs_input_grad[i]:
                 grads.append(None)
                 continue
@@ -234,7 +237,7 @@ class Einsum(Function):
             part = _contract(spec, [g] + [y for _, y in others], ctx.sizes)
             # letters summed away inside operand i alone: every element got the same gradient
             part = np.expand_dims(part, tuple(k for k, c in enumerate(unique) if c not in kept))
-            own = dict(zip(s, x.shape))
+            own = dict(zip(s, shape))
             # an axis of length 1 here that the others stretched: its gradient summed back
             stretched = tuple(k for k, c in enumerate(unique)
                               if own[c] == 1 and part.shape[k] != 1)
@@ -244,7 +247,7 @@ class Einsum(Function):
             if len(unique) == len(s):
                 gi = np.transpose(part, [unique.index(c) for c in s]) if unique != s else part
             else:  # a repeated letter: only the diagonal elements were read
-                gi = np.zeros(x.shape, dtype=g.dtype)
+                gi = np.zeros(shape, dtype=g.dtype)
                 np.einsum(f"{s}->{unique}", gi)[...] = part  # a writeable view (NumPy >= 1.10)
             grads.append(np.array(gi, dtype=g.dtype))  # fresh: the engine may add into it
         return tuple(grads)

@@ -1,5 +1,5 @@
 """Pow's slope p x^(p-1) where p - 1 rounds (ops.elementwise.Pow's backward): whether it
-rounded, and the slope from x^p / x then."""
+rounded, and the slope from x^p / x then; and its forward's integers to negative powers."""
 
 from __future__ import annotations
 
@@ -38,3 +38,17 @@ def power_slope(x: np.ndarray, p: np.ndarray, q: np.ndarray, out: np.ndarray) ->
         slope = p * x ** q
         keep = ~((a < fi.tiny) | (a > fi.max) | np.isinf(p))
         return np.where(keep, p * out / x, slope)
+
+
+def negative_int_power(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Integers to integer powers some of them negative, as torch's kernel (NumPy raises):
+    1 ** -n = 1, (-1) ** -n = -1 for odd n and 1 for even n, any other base 0 (0 ** -1 too).
+    Both in the result's dtype first (a uint8 255 beside int8 is 255, not -1, as torch's)."""
+    dt = np.result_type(x, p)
+    x, p = x.astype(dt, copy=False), p.astype(dt, copy=False)
+    neg = p < 0
+    with np.errstate(over="ignore"):  # (integer powers wrap, as torch's)
+        out = np.asarray(x ** np.where(neg, 0, p))
+    odd = (p % 2).astype(bool)
+    at_neg = np.where(x == 1, 1, np.where(x == -1, np.where(odd, -1, 1), 0)).astype(dt)
+    return np.where(neg, at_neg, out)
