@@ -9,9 +9,15 @@ only). Ops made after take y as the constant it now is; `h.detach_()` after back
 idiom: the graph is freed) is not remembered.
 
 An in-place op recorded on an op's result (`y.relu_()`: tensor/rebase.py) moves y onto a new op
-made after every op before it; an op made before the write that used y would send its gradient
-through the write, and too late: while a tensor so written lives (`rebased`), backward checks
-each edge (`check_order`), one comparison each.
+made after every op before it; an op made before the write that used y (`z = y * 3` of
+`z = y * 3; y.relu_()`) still has y as its input, and its gradient would flow through the write,
+and too late. So each version of y is remembered (`old`, the tensor that took y's op at the
+write) while y lives (`rebased`), and backward (`redirect`, one comparison per edge) gives such
+an op the version it read, as torch's edge to y's old grad_fn: its values were computed from
+it. Where that op saved y's array, the write guard already gives backward its refusal (torch's
+"modified by an inplace operation"). A view of y taken before the write (`v = y[0]`) is not
+redirected: its values changed with the write (it aliases y's array), so backward through it
+refuses in one line (torch regenerates its grad_fn).
 """
 
 from __future__ import annotations
@@ -19,18 +25,33 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+import numpy as np
+
+# the ops whose results are views of their input in torch (GetItem: slicing, select, narrow,
+# split; Reshape: view, squeeze, flatten; Transpose: permute, T; BroadcastTo: expand); a write
+# through one that shares its input's memory is recorded as CopySlices (tensor/copy_slices.py)
+VIEWS = frozenset({"GetItem", "Reshape", "Transpose", "BroadcastTo", "Diagonal"})
+
 # id -> (a weak reference, the op count then) of each tensor cut from a live graph in place
 cut: dict[int, tuple[Any, int]] = {}
-# id -> a weak reference of each live tensor an in-place op was recorded on (tensor/rebase.py):
-# an op that used it before the write holds it as an input, so the check costs nothing once
-# they are gone (a process that once wrote `h.relu_()` does not pay it at every backward)
-rebased: dict[int, Any] = {}
+# id -> (a weak reference, its versions) of each live tensor an in-place op was recorded on
+# (tensor/rebase.py); versions: (the write's op count, a weak reference of the tensor that
+# took the op t had then), oldest first. An op that used t before the write holds t as an
+# input, so the check costs nothing once they are gone (a process that once wrote
+# `h.relu_()` does not pay it at every backward)
+rebased: dict[int, tuple[Any, list[tuple[int, Any]]]] = {}
 
 
-def note_rebased(t: Any) -> None:
-    """Remember `t`, just rebased onto a newer op, while it lives (backward checks then)."""
+def note_rebased(t: Any, old: Any = None, made: int = 0) -> None:
+    """Remember `t`, just rebased onto a newer op, while it lives; `old` took t's op at the
+    write numbered `made` (None: a view given its region of a new base, no version kept)."""
     key = id(t)
-    rebased[key] = weakref.ref(t, lambda _, k=key: rebased.pop(k, None))
+    ref, versions = rebased.get(key, (None, []))
+    if ref is None or ref() is not t:
+        ref, versions = weakref.ref(t, lambda _, k=key: rebased.pop(k, None)), []
+    if old is not None:  # (weak: the new op holds old while its graph lives, and no longer)
+        versions.append((made, weakref.ref(old)))
+    rebased[key] = ref, versions
 
 
 def detach_in_place(t: Any, count: int) -> None:
@@ -53,17 +74,39 @@ def check(t: Any, p: Any) -> None:
                            "backpropagate")
 
 
-def check_order(ops: list[Any]) -> None:
-    """Refuse backward through an op whose input was written in place (rebased onto a newer op)
-    after this op used it: its gradient would flow through the write (torch raises where the
-    op saved that input, "modified by an inplace operation"; here always: the safe path)."""
+def redirect(ops: list[Any]) -> bool:
+    """Give each op whose input was written in place after the op used it (rebased onto a
+    newer op) the version of that input it read (True: an edge changed, walk the graph
+    again). Refused in one line where no version is known or the op's result is a view of the
+    input's array, whose values the write changed."""
+    changed = False
     for t in ops:
-        made = t._ctx.made
-        for p in t._ctx.parents:
+        ctx = t._ctx
+        made = ctx.made
+        parents = ctx.parents
+        for i, p in enumerate(parents):
             c = p._ctx
-            if c is not None and c.made > made:
+            if c is None or c.made <= made:
+                continue
+            old = _version(p, made)
+            if old is None or ctx.name in VIEWS and np.may_share_memory(t.data, p.data):
                 raise RuntimeError(
-                    f"backward through {t._ctx.describe()}: its input of shape {p.data.shape} "
+                    f"backward through {ctx.describe()}: its input of shape {p.data.shape} "
                     f"was modified by an in-place operation (now the result of {c.name}) after "
                     "this op used it; write that update out of place (`y = y.relu()`, "
                     "`y = y + x`), or do it before y is used")
+            ctx.parents = parents = (*parents[:i], old, *parents[i + 1:])
+            changed = True
+    return changed
+
+
+def _version(p: Any, made: int) -> Any:
+    """The version of p that an op numbered `made` read: the tensor that took p's op at the
+    first write after it (None if not known or gone)."""
+    ref, versions = rebased.get(id(p), (None, ()))
+    if ref is None or ref() is not p:
+        return None
+    for when, old in versions:
+        if when > made:
+            return old()
+    return None

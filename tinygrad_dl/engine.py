@@ -342,6 +342,6 @@ def toposort(root: Any) -> tuple[list[Any], list[Any]]:
                 else:
                     ops.append(p)
     ops.sort(key=_made, reverse=True)  # the order of recording
-    if detached.rebased:  # (`y.relu_()` of an op's result: see detached.check_order)
-        detached.check_order(ops)
+    if detached.rebased and detached.redirect(ops):  # (`z = y * 3; y.relu_()`: z's
+        return toposort(root)  # edge now goes to the y it read; walked again)
     return ops, leaves

@@ -15,7 +15,7 @@ torch's reshape copy.
 
 Other live views of b (`y = h[0]` taken before `h[0] += 1`) see the new values (they alias the
 array, as torch's); their histories still read b through an op made before the write, so a
-backward through them raises one line (detached.check_order), where torch regenerates their
+backward through them raises one line (detached.redirect), where torch regenerates their
 grad_fn from its version counter: the safe path, not the recomputation.
 """
 
@@ -187,7 +187,7 @@ def record(t: Any, base: Any, op: str, values: np.ndarray, rebuild: rebase.Rebui
     np.copyto(base.data, put.data)  # (check() made sure no live graph holds base's array)
     base._ctx = put._ctx
     rebase.move_hooks(base, old)
-    detached.note_rebased(base)
+    detached.note_rebased(base, old, first)
     _rebase_chain(t, base, pos)
     for v in untouched:  # (`u = h[2]` read by the operand of `h[1] += u`: refresh gives it
         _follow(v, base, None)  # its region of the new base, as later writes will)
@@ -237,7 +237,7 @@ def refresh(base: Any) -> None:
     """After a write into base (through a view or not), the views an earlier write rebased
     (`a` of `a = h[0]; b = h[1]; a += 1; b += 1`) take "their region of the new base" too,
     as torch regenerates their grad_fn; a view never written keeps its history, and backward
-    through it raises (detached.check_order)."""
+    through it raises (detached.redirect)."""
     for ref, bref, ctx in list(current.values()) if current else ():
         v = ref()
         if v is None or bref() is not base or ctx is base._ctx:

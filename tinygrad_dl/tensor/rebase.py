@@ -7,9 +7,9 @@ ops (`old.relu()`, `old + other`, an IndexPut for `t[i] = v`), cast back to the 
 (NumPy's same_kind rule, checked before), the values are written into the tensor's own array
 (NumPy aliases of `t.data` see them, as torch's storage does) and the tensor takes the new op.
 Ops made after the write use the new values and send their gradient through it. An op made
-BEFORE the write that used the tensor still holds it as an input: its gradient would now flow
-through the write and arrive too late, so backward refuses it in one line
-(`detached.check_order`; torch raises only where that op saved the tensor: see docs/engine.md).
+BEFORE the write that used the tensor still holds it as an input: backward gives it `old`, the
+version it read (`detached.redirect`, as torch's edge to the old grad_fn), or refuses in one
+line where that op saved the tensor's array (the write guard, as torch) or is a view of it.
 A write through a view of another tensor's array (`v = h[0]; v += 1`, `h[i] += v`) is
 recorded on that tensor as torch's CopySlices (tensor/copy_slices.py).
 """
@@ -31,11 +31,6 @@ Rebuild = Callable[[Any, np.ndarray], Any]  # (old, the values a scratch write g
 _made = operator.attrgetter("_ctx.made")
 
 
-# the ops whose results are views of their input in torch (GetItem: slicing, select, narrow,
-# split; Reshape: view, squeeze, flatten; Transpose: permute, T; BroadcastTo: expand); a write
-# through one that shares its input's memory is recorded as CopySlices (tensor/copy_slices.py)
-VIEWS = frozenset({"GetItem", "Reshape", "Transpose", "BroadcastTo", "Diagonal"})
-
 
 def refuse_view(t: Any, op: str, copies_only: bool = False) -> None:
     """One line for an op's result that is a view of its input in torch but a read-only copy
@@ -44,7 +39,7 @@ def refuse_view(t: Any, op: str, copies_only: bool = False) -> None:
     (copy_slices records the views whose memory it can follow; copies_only: only the
     former, for a view of such a copy, unfold()'s transpose)."""
     ctx = t._ctx
-    copied = (ctx.name in VIEWS and not t.data.flags.writeable
+    copied = (ctx.name in detached.VIEWS and not t.data.flags.writeable
               and write_guard.writable(t, op, check_only=True) is t.data)
     if copied or not copies_only and any(np.may_share_memory(t.data, p.data)
                                          for p in ctx.parents):
@@ -91,7 +86,7 @@ def record(t: Any, op: str, values: np.ndarray, rebuild: Rebuild) -> None:
     t._ctx = new._ctx  # a copy, and that graph's backward raises naming `op`, as torch's)
     hooks.notify_rebase(t, new, op)  # (... and t of the new op's: replay follows the write)
     move_hooks(t, old)
-    detached.note_rebased(t)  # backward checks, while t lives, that no op used t before
+    detached.note_rebased(t, old, first)  # an op that used t before reads old (backward)
 
 
 def rebuilt(t: Any, op: str, old: Any, values: np.ndarray, rebuild: Rebuild, first: int
@@ -132,7 +127,7 @@ def rebind(new: Any, swaps: dict[int, tuple[Any, Any]], since: int, first: int,
     readers here take a copy of it whose history reads `old`. Returns the views of base's
     array this write leaves as they were (`y = h[1:]` of `h[0] += ...`: copy_slices gives
     them their region of the new base); one it changed (of the `written` array) keeps its
-    history, and backward through an op that read it after raises (detached.check_order)."""
+    history, and backward through an op that read it after raises (detached.redirect)."""
     todo, seen, found = [new], set(), []
     while todo:
         x = todo.pop()
