@@ -1,8 +1,10 @@
 """`tinygrad-dl synthesize CHECKPOINT`: sample text from a trained char-RNN checkpoint.
 
 The checkpoint (model.npz written by `tinygrad-dl train char-rnn`) stores the vocabulary in
-its extras. Generation starts from h0 = 0 and the --start text: all but its last character
-are run through the RNN to set the hidden state, the last one is the first input x0.
+its extras, and the hidden state training ended with (`h_last`). Generation starts from that
+state (--h0 zeros: from h0 = 0; a checkpoint without one: zeros, with a note) and the --start
+text: all but its last character are run through the RNN to set the hidden state, the last
+one is the first input x0.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=seed, default=None,
                    help="sampling seed (default: random; not with --temperature 0 or "
                         "--length 0, which draw nothing)")
+    p.add_argument("--h0", choices=["last", "zeros"], default="last",
+                   help="the hidden state generation starts from: last (default), the one "
+                        "training ended with, kept in the checkpoint; zeros: h0 = 0, which "
+                        "a short run's weights have seldom seen")
     p.set_defaults(func=run)
 
 
@@ -64,9 +70,10 @@ def _in_vocabulary(start: str, known: Any) -> str:
 
 
 def synthesize_text(model: Any, chars: list[str], start: str, length: int,
-                    temperature: float = 1.0, rng: np.random.Generator | None = None) -> str:
+                    temperature: float = 1.0, rng: np.random.Generator | None = None,
+                    h0: np.ndarray | None = None) -> str:
     """`start` (in the vocabulary's Unicode normal form: _in_vocabulary) + `length` sampled
-    characters."""
+    characters, from the hidden state h0 (None: zeros)."""
     vocab = CharData(text="", chars=list(chars))
     if not start:
         raise ValueError("--start must be at least one character")
@@ -86,10 +93,10 @@ def synthesize_text(model: Any, chars: list[str], start: str, length: int,
     if not temperature >= 0 or not np.isfinite(temperature):  # NaN fails every comparison
         raise ValueError(f"--temperature must be a finite number >= 0, got {temperature}")
     ix = vocab.encode(start)
-    h = None
+    h = h0
     if len(ix) > 1:  # prime the hidden state with the start text
         with no_grad():
-            model(ix[:-1])
+            model(ix[:-1], h0=h)
         h = model.h_last
     out = model.synthesize(h, int(ix[-1]), length, temperature=temperature, rng=rng)
     return start + vocab.decode(out)
@@ -129,8 +136,9 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"{path}: its extras' start_char {start_char!r:.40} is not text in "
                          "its vocabulary")
     start = args.start if args.start is not None else start_char or chars[0]
+    h0 = _h_last(path, extra.get("h_last"), model.m, model.dtype) if args.h0 == "last" else None
     text = synthesize_text(model, chars, start, args.length, temperature,
-                           np.random.default_rng(args.seed))
+                           np.random.default_rng(args.seed), h0=h0)
     try:
         sys.stdout.write(text + "\n")
     except UnicodeEncodeError as e:  # (an ASCII or cp1252 stdout: the codec's words alone
@@ -138,4 +146,21 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"stdout's encoding {sys.stdout.encoding} cannot print "
                          f"{e.object[e.start]!r} of the sampled text: set "
                          "PYTHONIOENCODING=utf-8") from None
+    if args.h0 == "last" and h0 is None:  # (after the text: an error stays one line)
+        print(f"note: {path} holds no hidden state from training (h_last: an older "
+              "file, or save_model without h_last=): sampling started from h0 = 0, where a "
+              "short run's text may read as noise; train again to keep it", file=sys.stderr)
     return 0
+
+
+def _h_last(path: Any, h_last: Any, m: int, dtype: Any) -> np.ndarray | None:
+    """The extras' h_last, checked (the file may come from anywhere): m numbers in [-1, 1],
+    tanh's range. None for a checkpoint saved before it was kept."""
+    if h_last is None:  # (an older model.npz: run notes it)
+        return None
+    if not (isinstance(h_last, list) and len(h_last) == m and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and -1 <= v <= 1
+            for v in h_last)):  # (NaN fails the comparison)
+        raise ValueError(f"{path}: its extras' h_last is not {m} numbers in [-1, 1] (the hidden "
+                         "state training ended with); --h0 zeros starts from h0 = 0 instead")
+    return np.array(h_last, dtype=dtype)

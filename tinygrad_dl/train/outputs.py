@@ -524,6 +524,8 @@ def write_outputs(result: Any, out: Path, *, seed: int, data: Any = None,
     norm = None
     if chars is not None:
         extra.update(chars=list(chars.chars), start_char=chars.text[0])
+        if getattr(result.model, "h_last", None) is not None:  # synthesize's h0 (fit_rnn)
+            extra["h_last"] = [float(v) for v in result.model.h_last]  # (exact in JSON)
     else:
         extra.update(label_names=list(data.label_names))
         if data.mean is not None and data.std is not None:  # to classify new images later
