@@ -39,7 +39,7 @@ from tinygrad_dl.search.results import STORE_FILES
 from tinygrad_dl.viz.graph import INSTALL_HINT, GraphvizNotFoundError
 
 from .args import number
-from .kernel import shut_down
+from .kernel import stop_kernel
 from .signals import sigterm_as_interrupt, stopped
 
 try:
@@ -293,9 +293,7 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
             while worker.is_alive():
                 worker.join(0.2)
         finally:  # a kernel manager we pass in is ours to shut down, not nbclient's
-            for _ in range(2):  # again after the worker ends: it may have been starting one
-                shut_down(km)
-                worker.join(5)
+            stop_kernel(km, worker)
             # nbclient (0.11) unregisters its at-exit cleanup once the kernel started: one dead at
             # its start printed a traceback after our one-line error (no attribute: None, no-op)
             atexit.unregister(getattr(client, "_cleanup_kernel", None))

@@ -14,6 +14,7 @@ A trial that ships its data (`ships_data`) is sent once to the workers (scatter 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -21,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from .interrupts import interrupts_held, sigint_blocked
 from .worker import Task, TrialFn, execute_trial, lost_row
 
 
@@ -129,15 +131,41 @@ def _connected(client: Any) -> bool:
 
 def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: str | None,
                  blas_threads: int | None, retries: int) -> Iterator[dict[str, Any]]:
-    client, cluster = _dask_client(address, jobs, retries)
-    from dask.distributed import as_completed
+    client = cluster = None
+    quiet: list[logging.Logger] = []
+    levels: list[int] = []
+    try:
+        # a local cluster starts its nannies' worker processes with SIGINT blocked, a Ctrl-C or
+        # SIGTERM meanwhile raised once it is made (and closed, below): a terminal's Ctrl-C
+        # reaches the whole process group, and a worker process hit as Python started printed
+        # "Fatal Python error: init_import_site", its nanny "Nanny failed to start", and the
+        # half-made cluster an AssertionError at exit, after the search's one line
+        with interrupts_held() if address is None else contextlib.nullcontext(), \
+                sigint_blocked(address is None):
+            client, cluster = _dask_client(address, jobs, retries)
+        # a lost scheduler is reported once, as ClusterLost: not as the client's reconnect
+        # tracebacks nor its batched stream's "Batched Comm Closed" (a release sent as the
+        # scheduler died). (Set after distributed is imported: its logging config sets them.)
+        quiet = [logging.getLogger(f"distributed.{name}") for name in ("client", "batched")]
+        levels = [q.level for q in quiet]
+        for q in quiet:
+            q.setLevel(logging.CRITICAL)
+        yield from _dask_rows(client, trial_fn, tasks, jobs, address, blas_threads)
+    finally:
+        if client is not None:
+            try:
+                client.close(timeout=10)
+            except Exception:  # noqa: BLE001
+                pass
+        if cluster is not None:
+            cluster.close()
+        for q, level in zip(quiet, levels):
+            q.setLevel(level)
 
-    # a lost scheduler is reported once, as ClusterLost: not as the client's reconnect tracebacks
-    # nor its batched stream's "Batched Comm Closed" (a release sent as the scheduler died)
-    quiet = [logging.getLogger(f"distributed.{name}") for name in ("client", "batched")]
-    levels = [q.level for q in quiet]
-    for q in quiet:
-        q.setLevel(logging.CRITICAL)
+
+def _dask_rows(client: Any, trial_fn: TrialFn, tasks: Iterator[Task], jobs: int,
+               address: str | None, blas_threads: int | None) -> Iterator[dict[str, Any]]:
+    from dask.distributed import as_completed
 
     run = str(uuid.uuid4())[:8]
     pending: dict[str, tuple[Any, Task]] = {}
@@ -209,14 +237,6 @@ def dask_results(trial_fn: TrialFn, tasks: Iterator[Task], jobs: int, address: s
                 client.cancel([f for f, _ in pending.values()], force=True)
             except Exception:  # noqa: BLE001  (the scheduler may be gone)
                 pass
-        try:
-            client.close(timeout=10)
-        except Exception:  # noqa: BLE001
-            pass
-        if cluster is not None:
-            cluster.close()
-        for q, level in zip(quiet, levels):
-            q.setLevel(level)
 
 
 # ---------------------------------------------------------------- Ray
