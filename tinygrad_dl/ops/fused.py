@@ -331,6 +331,10 @@ class Linear(Function):
 
     def forward(ctx, x, W, *b):  # dx reads W, dW reads x: each saved where needed (torch's)
         ctx.saved = x if ctx.needs_input_grad[1] else None, W if ctx.needs_input_grad[0] else None
+        if x.ndim == 0 or W.ndim != 2 or x.shape[-1] != W.shape[1]:  # (NumPy's words named
+            raise ValueError(  # its gufunc signature, not the layer's sizes)
+                f"Linear: an input of shape {x.shape} where the weight of shape {W.shape} "
+                f"takes (..., {W.shape[-1] if W.ndim else '?'}) rows (in_features)")
         out = x @ W.T
         if b:
             out += b[0]  # out is ours (a fresh matmul result): add in place
