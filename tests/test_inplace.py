@@ -112,9 +112,12 @@ def test_an_ops_result_is_recorded_and_a_saved_one_raises_at_backward() -> None:
 
 def test_an_operand_that_requires_grad_is_not_dropped_silently() -> None:
     w = Tensor(np.ones(2), requires_grad=True)
-    x = Tensor(np.zeros(2))  # a constant: in place is fine, but w's gradient would be lost
-    with pytest.raises(RuntimeError, match="the operand requires grad"):
-        x += w
+    x = Tensor(np.zeros(2))  # a constant: recorded, as torch's (was refused: w's gradient
+    x += w  # would be lost otherwise)
+    assert x.requires_grad and not x.is_leaf
+    (x * 3.0).sum().backward()
+    np.testing.assert_array_equal(w.grad, [3.0, 3.0])
+    x = Tensor(np.zeros(2))
     with no_grad():
         x += w  # under no_grad nothing is recorded anyway: a plain update
     np.testing.assert_array_equal(x.data, [1.0, 1.0])

@@ -475,8 +475,9 @@ def test_inplace_refusals_are_one_line():
     with pytest.raises(TypeError, match="Tensor.sigmoid_: .*same_kind"):
         Tensor(np.arange(3)).sigmoid_()
     v = Tensor(np.array(2.0), requires_grad=True)
-    with pytest.raises(RuntimeError, match="Tensor.masked_fill_: the operand requires grad"):
-        Tensor(np.zeros(3)).masked_fill_(np.array([True, False, True]), v)
+    x = Tensor(np.zeros(3)).masked_fill_(np.array([True, False, True]), v)  # recorded, as
+    x.sum().backward()  # torch's (was refused: the operand requires grad)
+    assert x.data.tolist() == [2.0, 0.0, 2.0] and v.grad == 2.0
     with pytest.raises(TypeError, match="Tensor.normal_: this tensor's dtype int64"):
         Tensor(np.arange(3)).normal_()
     with pytest.raises(ValueError, match="Tensor.normal_: std must be >= 0"):

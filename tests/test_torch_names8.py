@@ -239,10 +239,19 @@ def test_inplace_forms_keep_the_inplace_rules():
     np.testing.assert_array_equal(leaf.data, np.maximum(V, 0))
     h = leaf * 2  # an op's result: recorded (before: refused), as torch's
     assert h.cos_() is h and h.grad_fn.name == "Cos"
-    for call in (lambda x, g: x.pow_(g), lambda x, g: x.lerp_(Tensor(W), g),
-                 lambda x, g: x.addcmul_(Tensor(W), g, value=0.5)):
-        with pytest.raises(RuntimeError, match="the operand requires grad"):
-            call(Tensor(V.copy()), Tensor(W, requires_grad=True))
+    for call in (lambda x, g, T: x.pow_(g), lambda x, g, T: x.lerp_(T(W), g),
+                 lambda x, g, T: x.addcmul_(T(W), g, value=0.5)):
+        # a constant written with an operand that requires grad: recorded, as torch's (the
+        # refusal "the operand requires grad" it replaced dropped nothing, said nothing wrong)
+        x, g = Tensor(V.copy()), Tensor(W, requires_grad=True)
+        tx, tg_ = torch.tensor(V.copy()), torch.tensor(W, requires_grad=True)
+        call(x, g, Tensor)
+        call(tx, tg_, torch.tensor)
+        (x * x).sum().backward()
+        (tx * tx).sum().backward()
+        np.testing.assert_allclose(x.data, tx.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(g.grad, tg_.grad.numpy(), rtol=1e-10, atol=1e-12)
+        assert x.requires_grad and not x.is_leaf
     with pytest.raises(TypeError, match="Tensor.sin_.*same_kind"):
         Tensor(np.array([1, 2])).sin_()
     with pytest.raises(ValueError, match="Tensor.pow_: the result's shape \\(2, 4\\)"):
@@ -428,8 +437,14 @@ def test_inplace_writes_match_torch_and_keep_the_rules():
         np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
         with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
             call(Tensor(X[0], requires_grad=True), Tensor)
-    with pytest.raises(RuntimeError, match="Tensor.index_copy_: the operand requires grad"):
-        Tensor(X[0].copy()).index_copy_(0, np.array([1]), Tensor(src[:1], requires_grad=True))
+    # a source that requires grad into a constant: recorded, as torch's (was refused)
+    s, ts = Tensor(src[:1], requires_grad=True), torch.tensor(src[:1], requires_grad=True)
+    ours = Tensor(X[0].copy()).index_copy_(0, np.array([1]), s)
+    theirs = torch.tensor(X[0].copy()).index_copy_(0, torch.tensor([1]), ts)
+    (ours * ours).sum().backward()
+    (theirs * theirs).sum().backward()
+    np.testing.assert_allclose(s.grad, ts.grad.numpy(), rtol=1e-12)
+    assert ours.requires_grad and ours.grad_fn is not None
 
 
 WRITE_REFUSALS = [

@@ -34,12 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from .grad import (  # noqa: F401 (the engine's adds_in_place)
-    adds_in_place,
-    masked_error,
-    masked_within,
-    self_overlapping,
-)
+from . import view_bases
+from .grad import adds_in_place, masked_error, masked_within, self_overlapping  # noqa: F401
 from .user_op_guard import user_op, user_ops  # noqa: F401 (user_op: the engine's, at this path)
 
 _setflags = np.ndarray.setflags
@@ -575,9 +571,10 @@ def hold_result(t: Any, out: Any) -> Any:
 
 
 def hold_viewed(inputs: tuple[Any, ...], out: Any) -> None:
-    """An op not recorded (under no_grad) returned a view `out`: of an op's result, it shares
+    """An op not recorded returned a view `out` (noted: view_bases): of an op's result, it shares
     the array that result's graph may have saved, as `detach()` does, and is locked likewise (a
     write through it then raises); of a tensor noted as sharing one, noted too (`sharing`)."""
+    view_bases.note(out, inputs[0])  # (a write that requires grad through it reaches inputs[0])
     for p in inputs:
         if p._ctx is not None:
             hold_result(p, out)

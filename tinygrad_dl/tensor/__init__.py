@@ -105,9 +105,9 @@ class Tensor(ElementwiseMethods, ComparisonMethods, BitwiseMethods, ReductionMet
     """
 
     # _values_only: (op, axis), set only on NumPy's values-only max/min/sort result whose
-    # PyTorch spelling returns (values, indices); left unset elsewhere (no cost in __init__)
+    # PyTorch spelling returns (values, indices); _view_of: view_bases'; unset elsewhere
     __slots__ = ("data", "grad", "requires_grad", "_ctx", "name", "_retain", "_values_only",
-                 "__weakref__")
+                 "_view_of", "__weakref__")
     __array_ufunc__ = None  # make `ndarray op Tensor` defer to Tensor's reflected operators
     # (__array_function__, NumPy's functions on a tensor, is set by the package from the op
     # table: tinygrad_dl/optable/numpy_calls.py, a layer above this one)

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .. import detached, engine, tensor, tensor_hooks, write_guard
+from .. import detached, engine, tensor, tensor_hooks, view_bases, write_guard
 from ..grad import self_overlapping
 from ..ops.index_put import IndexPut
 from . import old_values, rebase
@@ -55,7 +55,9 @@ def _up(t: Any) -> Any:
     seen = current.get(id(t)) if current else None
     if seen is not None and seen[0]() is t:
         p = seen[1]()
-    elif t._ctx is None or t._ctx.name not in THROUGH:
+    elif t._ctx is None:  # (a view of a constant, taken unrecorded: constant_writes)
+        p = view_bases.parent(t)
+    elif t._ctx.name not in THROUGH:
         return None
     else:
         p = t._ctx.parents[0]
@@ -150,7 +152,8 @@ def check(t: Any, base: Any, op: str, other: Any = None) -> None:
                            f"{t.data.shape}) refers to a single memory location, as torch "
                            "refuses it; write into its base, or into a clone()")
     rebase.refuse_shared(base, op)
-    rebase.refuse_view(t, op, copies_only=True)  # (unfold(): a view of a gathered copy)
+    if t._ctx is not None:  # (a constant's view, constant_writes': taken unrecorded)
+        rebase.refuse_view(t, op, copies_only=True)  # (unfold(): a view of a gathered copy)
     cur = t
     while True:
         if write_guard.writable(cur, op, check_only=True) is not cur.data:
@@ -174,23 +177,24 @@ def record(t: Any, base: Any, op: str, values: np.ndarray, rebuild: rebase.Rebui
     flat = pos.reshape(-1)
     alias = old_values.releasable(base.data)  # (then no copy: old reads base's array until
     old = type(base).from_result(base.data if alias else base.data.copy())  # the write, and
-    old.requires_grad, old._ctx = True, base._ctx  # is released before it: no op saves it)
+    old.requires_grad, old._ctx = base.requires_grad, base._ctx  # is released before it: no op
+    # saves it; a constant base: constant_writes)
     first = next(engine.made_count)
     region = old.reshape(-1)[flat].reshape(t.data.shape)  # (a gather: its gradient exact)
     new = rebase.rebuilt(t, op, region, values, rebuild, first)
     untouched = rebase.rebind(new, {id(base): (base, old), id(t): (t, region)},
-                              old._ctx.made, first, base.data, t.data, op)
+                              old._ctx.made if old._ctx else first, first, base.data, t.data, op)
     put = IndexPut.apply(old, new, index=flat)  # (keeps the region's positions alone)
     if not old_values.release(old, (put,), first) and alias:  # (the rebuild reads the region's
         raise RuntimeError(f"{op}: an op of this write saved its base's old values, which the "
                            "write would change; write out of place")  # gather alone: never)
     np.copyto(base.data, put.data)  # (check() made sure no live graph holds base's array)
-    base._ctx = put._ctx
+    base._ctx, base.requires_grad = put._ctx, True
     rebase.move_hooks(base, old)
     detached.note_rebased(base, old, first)
     _rebase_chain(t, base, pos)
     for v in untouched:  # (`u = h[2]` read by the operand of `h[1] += u`: refresh gives it
-        _follow(v, base, None)  # its region of the new base, as later writes will)
+        follow(v, base, None)  # its region of the new base, as later writes will)
     refresh(base)
 
 
@@ -215,17 +219,17 @@ def _rebase_chain(t: Any, base: Any, pos: np.ndarray) -> None:
         up = _up(cur)
         if here is not None:
             view = base.reshape(-1)[here.reshape(-1)].reshape(cur.data.shape)
-            cur._ctx = view._ctx
+            cur._ctx, cur.requires_grad = view._ctx, True  # (a constant's view too)
             hooks = cur._retain
             if cur is t and type(hooks) is tensor_hooks.GradHooks and hooks.hooks:
                 cur._retain = hooks.retain  # (torch never calls a view's hooks registered
                 # before its write: CopySlices' path skips the view's old grad_fn)
             detached.note_rebased(cur)
-            _follow(cur, base, base._ctx)
+            follow(cur, base, base._ctx)
         cur = up
 
 
-def _follow(v: Any, base: Any, ctx: Any) -> None:
+def follow(v: Any, base: Any, ctx: Any) -> None:
     """Register v, a view of base's array whose history is "its region of base" as of base's
     op `ctx` (None: not yet), for `refresh`, while v lives."""
     key = id(v)
@@ -246,6 +250,7 @@ def refresh(base: Any) -> None:
         if pos is None:  # (base got a copy of its array: v keeps the old one, and its history)
             continue
         v._ctx = base.reshape(-1)[pos.reshape(-1)].reshape(v.data.shape)._ctx
+        v.requires_grad = True  # (a view of a constant: constant_writes)
         detached.note_rebased(v)
         current[id(v)] = (ref, bref, base._ctx)
 

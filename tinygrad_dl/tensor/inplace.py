@@ -17,7 +17,7 @@ from ..ops.float_parts import clip_keeping_x
 from ..ops.indexing import brief_index, check_layout, float_index_hint
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
-from . import copy_slices, rebase
+from . import constant_writes, copy_slices, rebase
 from .conversions import alpha_number, bool_sub_refused, item_index, number_fits, sub_number
 
 if TYPE_CHECKING:
@@ -243,6 +243,8 @@ def _inplace_target(t: Tensor, op: str, other: Any = None, recordable: Any = Non
         if t.requires_grad:
             raise RuntimeError(_LEAF.format(op, "a leaf Variable"))
         if isinstance(other, tensor.Tensor):
+            if other.requires_grad and recordable:  # recorded, as torch's (a constant base)
+                return constant_writes.target(t, op, other)
             if other.requires_grad:
                 raise RuntimeError(
                     f"{op}: the operand requires grad, and an in-place update would not record "
@@ -398,7 +400,9 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1,
         if type(rebuild) is str:
             rebuild = _method(rebuild, other, alpha)
         base = copy_slices.base_of(t)
-        if base is None:
+        if t._ctx is None:  # (a constant: `out = tg.zeros(3); out[0] = x`)
+            constant_writes.record(t, base, op, other, a, rebuild)  # type: ignore[arg-type]
+        elif base is None:
             rebase.record(t, op, a, rebuild)  # type: ignore[arg-type]
             if copy_slices.current:  # (views an earlier write rebased see this one too)
                 copy_slices.refresh(t)
