@@ -16,8 +16,9 @@ write) while y lives (`rebased`), and backward (`redirect`, one comparison per e
 an op the version it read, as torch's edge to y's old grad_fn: its values were computed from
 it. Where that op saved y's array, the write guard already gives backward its refusal (torch's
 "modified by an inplace operation"). A view of y taken before the write (`v = y[0]`) is not
-redirected: its values changed with the write (it aliases y's array), so backward through it
-refuses in one line (torch regenerates its grad_fn).
+redirected, nor any op's result that shares y's array (`einsum("ij->ji", y)`, a user Function
+returning a view): its values changed with the write, so backward through it refuses in one
+line (torch regenerates its grad_fn).
 """
 
 from __future__ import annotations
@@ -26,11 +27,6 @@ import weakref
 from typing import Any
 
 import numpy as np
-
-# the ops whose results are views of their input in torch (GetItem: slicing, select, narrow,
-# split; Reshape: view, squeeze, flatten; Transpose: permute, T; BroadcastTo: expand); a write
-# through one that shares its input's memory is recorded as CopySlices (tensor/copy_slices.py)
-VIEWS = frozenset({"GetItem", "Reshape", "Transpose", "BroadcastTo", "Diagonal"})
 
 # id -> (a weak reference, the op count then) of each tensor cut from a live graph in place
 cut: dict[int, tuple[Any, int]] = {}
@@ -77,8 +73,8 @@ def check(t: Any, p: Any) -> None:
 def redirect(ops: list[Any]) -> bool:
     """Give each op whose input was written in place after the op used it (rebased onto a
     newer op) the version of that input it read (True: an edge changed, walk the graph
-    again). Refused in one line where no version is known or the op's result is a view of the
-    input's array, whose values the write changed."""
+    again). Refused in one line where no version is known or the op's result shares the
+    input's array (a view, by any name), whose values the write changed."""
     changed = False
     for t in ops:
         ctx = t._ctx
@@ -89,7 +85,9 @@ def redirect(ops: list[Any]) -> bool:
             if c is None or c.made <= made:
                 continue
             old = _version(p, made)
-            if old is None or ctx.name in VIEWS and np.may_share_memory(t.data, p.data):
+            # (any op's result on p's array, not only VIEWS': `einsum('ij->ji', y)`, a user
+            # Function's `x.T`, took the write's values, not old's)
+            if old is None or np.may_share_memory(t.data, p.data):
                 raise RuntimeError(
                     f"backward through {ctx.describe()}: its input of shape {p.data.shape} "
                     f"was modified by an in-place operation (now the result of {c.name}) after "

@@ -30,6 +30,11 @@ from . import old_values
 Rebuild = Callable[[Any, np.ndarray], Any]  # (old, the values a scratch write gave) -> new
 _made = operator.attrgetter("_ctx.made")
 
+# the ops whose results are views of their input in torch (GetItem: slicing, select, narrow,
+# split; Reshape: view, squeeze, flatten; Transpose: permute, T; BroadcastTo: expand); a write
+# through one that shares its input's memory is recorded as CopySlices (tensor/copy_slices.py)
+VIEWS = frozenset({"GetItem", "Reshape", "Transpose", "BroadcastTo", "Diagonal"})
+
 
 
 def refuse_view(t: Any, op: str, copies_only: bool = False) -> None:
@@ -39,7 +44,7 @@ def refuse_view(t: Any, op: str, copies_only: bool = False) -> None:
     (copy_slices records the views whose memory it can follow; copies_only: only the
     former, for a view of such a copy, unfold()'s transpose)."""
     ctx = t._ctx
-    copied = (ctx.name in detached.VIEWS and not t.data.flags.writeable
+    copied = (ctx.name in VIEWS and not t.data.flags.writeable
               and write_guard.writable(t, op, check_only=True) is t.data)
     if copied or not copies_only and any(np.may_share_memory(t.data, p.data)
                                          for p in ctx.parents):

@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import engine, hooks
+from .. import detached, engine, hooks
 from ..engine import enable_grad, is_grad_enabled, no_grad
 from ..ops.indexing import Sparse
 from ..random import default_generator
@@ -258,6 +258,10 @@ class _Run:
         self._compare(leaves)
         outs = [leaves[i] for i in self.diff]
         ops, ins = _walk(outs, mark)
+        # an op made before an in-place write inside fn reads the version it used, as
+        # engine.toposort gives it (else its gradient reached the written tensor too late: lost)
+        while detached.rebased and detached.redirect(ops):
+            ops, ins = _walk(outs, mark)
         _same_reads(ins, self.ins)
         gs = ([g] if len(outs) == 1 else
               np.split(g, np.cumsum([t.data.size for t in outs])[:-1]))
