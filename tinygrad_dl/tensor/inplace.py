@@ -17,7 +17,7 @@ from ..ops.float_parts import clip_keeping_x
 from ..ops.indexing import brief_index, check_layout, float_index_hint
 from ..ops.spelling import torch_keywords
 from ..random import float_dtype, normal, uniform
-from . import constant_writes, copy_slices, rebase
+from . import constant_writes, copy_slices, old_values, rebase
 from .conversions import alpha_number, bool_sub_refused, item_index, number_fits, sub_number
 
 if TYPE_CHECKING:
@@ -216,6 +216,7 @@ def _inplace_target(t: Tensor, op: str, other: Any = None, recordable: Any = Non
         engine.notify_write(op)  # which replays it; any other inside a jitted step: a write
         # replay would not repeat, the step runs eagerly)
     if t._ctx is not None:
+        old_values.refuse_released(t, op)
         if base is not None and base._ctx is None and base.requires_grad:  # `w[0:2] += 1`:
             raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable"))  # Python adds
         if base is None:  # to w[0:2]

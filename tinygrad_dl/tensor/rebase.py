@@ -80,14 +80,15 @@ def refuse_shared(t: Any, op: str) -> None:
 def record(t: Any, op: str, values: np.ndarray, rebuild: Rebuild) -> None:
     """Rebase t (an op's result that requires grad) onto `rebuild(old, values)`: `values` is
     what the in-place write gave on a copy of t's array (its checks passed: dtypes, shapes)."""
-    old = type(t).from_result(t.data.copy())  # (a copy: the new op may save it, and t's
-    old.requires_grad, old._ctx = t.requires_grad, t._ctx  # array is written below)
+    old = type(t).from_result(old_values.copy_of(t.data))  # (a copy: the new op may
+    old.requires_grad, old._ctx = t.requires_grad, t._ctx  # save it, and t's array is written)
     hooks.notify_rebase(old, t, op)  # (a jitted step: old is the output of t's op, ...)
     first = next(engine.made_count)  # (the ops rebuild makes are numbered after it)
     new = rebuilt(t, op, old, values, rebuild, first)
     rebind(new, {id(t): (t, old)}, old._ctx.made if old._ctx else first, first, t.data, t.data,
            op)  # (a constant t, constant_writes': no op before)
-    old_values.release(old, (new,), first)  # (the copy, unless an op saved it: `h *= w`)
+    old_values.release(old, (new,), first, t)  # (the copy, unless an op saved it: `h *= w`;
+    # kept for the next write's copy while t lives)
     np.copyto(write_guard.writable(t, op), new.data)  # (a live graph saved t's array: t gets
     t._ctx, t.requires_grad = new._ctx, True  # a copy, and that graph's backward raises naming
     # `op`, as torch's; a constant t requires grad now, as torch's)
