@@ -38,15 +38,16 @@ cut: dict[int, tuple[Any, int]] = {}
 rebased: dict[int, tuple[Any, list[tuple[int, Any]]]] = {}
 
 
-def note_rebased(t: Any, old: Any = None, made: int = 0) -> None:
+def note_rebased(t: Any, old: Any = None, made: int = 0, keep: bool = False) -> None:
     """Remember `t`, just rebased onto a newer op, while it lives; `old` took t's op at the
-    write numbered `made` (None: a view given its region of a new base, no version kept)."""
+    write numbered `made` (None: a view given its region of a new base, no version kept).
+    keep: hold `old` while t lives (a constant's stand-in, which no op holds)."""
     key = id(t)
     ref, versions = rebased.get(key, (None, []))
     if ref is None or ref() is not t:
         ref, versions = weakref.ref(t, lambda _, k=key: rebased.pop(k, None)), []
     if old is not None:  # (weak: the new op holds old while its graph lives, and no longer)
-        versions.append((made, weakref.ref(old)))
+        versions.append((made, (lambda o=old: o) if keep else weakref.ref(old)))
     rebased[key] = ref, versions
 
 

@@ -5,8 +5,9 @@ keeps no history that leads back to `c`; a write that requires grad through `r` 
 Python's `c[0] += x`) must still be recorded on `c`, as torch's view of a constant is
 (tensor/constant_writes.py). write_guard.hold_viewed notes each such view here: the view's
 `_view_of` slot names the constant (the view keeps it alive, as torch's view keeps its base),
-and a weak reference of the view goes into a list that `views_of` reads (pruned of dead ones as
-it grows). About 0.1 us per unrecorded view op.
+and a weak reference of the view goes into a list that `views_below` reads (pruned of dead ones
+as it grows), for a constant's views only (a view under no_grad() of a parameter needs none).
+About 0.1 us per unrecorded view op.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ def note(view: Any, parent: Any) -> None:
     """Remember that `view`'s array was made as a view of `parent`'s (while `view` lives): the
     constant itself, or False where parent requires grad or is an op's result (`v = w[0:2]`
     under no_grad(): its graph is not kept alive by it)."""
-    view._view_of = parent if parent._ctx is None and not parent.requires_grad else False
+    if parent._ctx is not None or parent.requires_grad:  # (never written through: no
+        view._view_of = False  # weak reference, which views_below would only skip)
+        return
+    view._view_of = parent
     _live.append(weakref.ref(view))
     if len(_live) > _prune_at[0]:
         _live[:] = [r for r in _live if r() is not None]
@@ -41,6 +45,12 @@ def of_grad(view: Any) -> bool:
     return getattr(view, "_view_of", None) is False
 
 
-def views_of(tensors: set[int]) -> list[Any]:
-    """The live noted views taken of one of `tensors` (ids), directly."""
-    return [v for r in _live if (v := r()) is not None and id(parent(v)) in tensors]
+def views_below(root: Any) -> list[Any]:
+    """The live noted views taken of `root`, and views of them: one pass, as the list is in
+    the order of making (a view is noted after the view it was taken of)."""
+    ids, found = {id(root)}, []
+    for r in _live:
+        if (v := r()) is not None and id(v._view_of) in ids:  # (a noted view's: a constant)
+            ids.add(id(v))
+            found.append(v)
+    return found

@@ -9,10 +9,11 @@ them), and it takes the new op and requires grad (`is_leaf` False), as torch's. 
 constant keeps no history (its op was not recorded): view_bases remembers which tensor each
 such view was taken of, so a write through it reaches that tensor, and the other live views of
 it (`r = c[0:2]` taken before `c.add_(x)`) read "their region of the new values" afterwards.
-An op made before the write that read the constant or such a view keeps reading the old values
-as a constant when it is part of the written value's own graph (`c[1] = x + c[0]`); any other
-such op (`y = w + c * 2` before `c.add_(x)`) is given the old constant at backward
-(detached.redirect), so no gradient goes through it, as torch's.
+An op made before the write that read the constant or such a view (`x + c[0]` of
+`c[1] = x + c[0]`, `r = c[0]; y = w + r` before `c.add_(x)`) is given a constant of its shape
+in its place at backward (detached.redirect: a version of each, held while it lives), so no
+gradient goes through it, as torch's edge; the write does not walk the written value's graph
+(a loop writing into a fresh constant each step stays linear in its length).
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import tensor, view_bases, write_guard
-from . import copy_slices, rebase
+from .. import detached, engine, view_bases, write_guard
+from . import copy_slices, old_values, rebase
 
 
 def target(t: Any, op: str, other: Any) -> None:
@@ -44,7 +45,7 @@ def target(t: Any, op: str, other: Any) -> None:
         copy_slices.check(t, base, op, other)
     else:
         rebase.refuse_shared(t, op)
-        if write_guard.writable(t, op, check_only=True) is not t.data and _views(t):
+        if write_guard.writable(t, op, check_only=True) is not t.data and view_bases.views_below(t):
             raise RuntimeError(  # (t would get a copy of its array: its views would not see it)
                 f"{op}: this constant's array (shape {t.data.shape}) is held by a live graph for "
                 "backward, so the write would go to a copy that its views taken before would "
@@ -52,13 +53,16 @@ def target(t: Any, op: str, other: Any) -> None:
                 "take the views after the write")
 
 
-def record(t: Any, base: Any, op: str, other: Any, values: np.ndarray,
-           rebuild: rebase.Rebuild) -> None:
+def record(t: Any, base: Any, op: str, values: np.ndarray, rebuild: rebase.Rebuild) -> None:
     """Record the write that gave `values` on a copy of the constant t's array: on t itself
     (base None), or on `base`, the constant t is a view of (CopySlices)."""
     root = t if base is None else base
-    stale = _views(root)
-    _fork(other, {id(x): x for x in stale + [root]})
+    stale = view_bases.views_below(root)
+    made = next(engine.made_count)  # (every op that read root or a view of it: made before)
+    for v in [root, *stale]:  # an op made before the write that read it (`x + c[0]` of
+        detached.note_rebased(v, _constant(v), made, keep=True)  # `c[1] = x + c[0]`, or any
+        # other) is given a constant at backward (detached.redirect): torch's edge sent it no
+        # gradient; no walk of the value's graph (an RNN's: each write O(T))
     for v in stale:  # (refresh, at the end of either record, gives them their region)
         copy_slices.follow(v, root, None)
     if base is None:
@@ -68,39 +72,8 @@ def record(t: Any, base: Any, op: str, other: Any, values: np.ndarray,
         copy_slices.record(t, base, op, values, rebuild)
 
 
-def _views(root: Any) -> list[Any]:
-    """The live views of root taken without a record (and views of them)."""
-    found: list[Any] = []
-    ids = {id(root)}
-    while more := [v for v in view_bases.views_of(ids) if id(v) not in ids]:
-        found += more
-        ids.update(id(v) for v in more)
-    return found
-
-
-def _fork(value: Any, swaps: dict[int, Any]) -> None:
-    """The ops of the written value's graph that read the constant or one of its views (made
-    before the write, `x + c[0]` of `c[1] = x + c[0]`) read a constant copy of it instead: they
-    used its old values, and torch's edges sent it no gradient (the write's new history would
-    otherwise reach them)."""
-    if not isinstance(value, tensor.Tensor) or value._ctx is None:
-        return
-    copies: dict[int, Any] = {}
-    todo, seen = [value], set()
-    while todo:
-        ctx = todo.pop()._ctx
-        if ctx is None or id(ctx) in seen:
-            continue
-        seen.add(id(ctx))
-        parents = ctx.parents
-        if any(swaps.get(id(p)) is p for p in parents):
-            ctx.parents = tuple(_copy(p, copies) if swaps.get(id(p)) is p else p
-                                for p in parents)
-        todo.extend(parents)
-
-
-def _copy(p: Any, copies: dict[int, Any]) -> Any:
-    """A constant holding p's values now (one per tensor)."""
-    if id(p) not in copies:
-        copies[id(p)] = type(p).from_result(p.data.copy())
-    return copies[id(p)]
+def _constant(v: Any) -> Any:
+    """A constant of v's shape and dtype standing for its old value (read for its shape alone:
+    an op that saved v's array kept the array itself; write_guard)."""
+    a = v.data
+    return type(v).from_result(old_values.stand_in(a) if a.dtype.kind in "fc" else a.copy())

@@ -402,7 +402,7 @@ def _write(t: Tensor, op: str, other: Any, fn: Any, alpha: Any = 1,
             rebuild = _method(rebuild, other, alpha)
         base = copy_slices.base_of(t)
         if t._ctx is None:  # (a constant: `out = tg.zeros(3); out[0] = x`)
-            constant_writes.record(t, base, op, other, a, rebuild)  # type: ignore[arg-type]
+            constant_writes.record(t, base, op, a, rebuild)  # type: ignore[arg-type]
         elif base is None:
             rebase.record(t, op, a, rebuild)  # type: ignore[arg-type]
             if copy_slices.current:  # (views an earlier write rebased see this one too)
