@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_train_resume import StopAfter  # the one stop-after-n-polls helper
 
 from tinygrad_dl import checkpoint, no_grad
 from tinygrad_dl.cli import main
@@ -20,17 +21,6 @@ from tinygrad_dl.train.state import TrainingInterrupted
 pytestmark = pytest.mark.usefixtures("embedded_data_only")  # conftest: the embedded sample only
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 8
-
-
-class StopAfter:
-    """A stop request that turns on at the n-th poll (the loops poll once per update)."""
-
-    def __init__(self, n):
-        self.polls, self.n = 0, n
-
-    def __bool__(self):
-        self.polls += 1
-        return self.polls >= self.n
 
 
 @pytest.fixture

@@ -89,13 +89,9 @@ def release(old: Any, tops: tuple[Any, ...], first: int, keep: Any = None) -> bo
     a = old.data
     if not releasable(a):
         return False
-    views, todo, seen = [], list(tops), set()
-    while todo:
-        x = todo.pop()
+    views = []
+    for x in made_since(tops, first):
         ctx = x._ctx
-        if ctx is None or ctx.made < first or id(ctx) in seen:
-            continue
-        seen.add(id(ctx))
         if _reads(ctx, a):  # (an op that read none of a's memory cannot have kept it)
             for k, v in ctx.__dict__.items():
                 if k != "graph" and _holds(v, a, 0):  # (graph: the write guard's Graph of
@@ -104,7 +100,6 @@ def release(old: Any, tops: tuple[Any, ...], first: int, keep: Any = None) -> bo
                 return False
         if x.data is not a and np.may_share_memory(x.data, a):
             views.append(x)
-        todo.extend(ctx.parents)
     old.data = stand_in(a)
     for x in views:
         x.data = stand_in(x.data)
@@ -112,6 +107,21 @@ def release(old: Any, tops: tuple[Any, ...], first: int, keep: Any = None) -> bo
             sys.getrefcount(a) == _SOLE):  # (no view, no op, no user holds it)
         _spare[:] = [(a, weakref.ref(keep, _drop))]  # (the ref replaced: its callback is off)
     return True
+
+
+def made_since(tops: Any, first: int) -> list[Any]:
+    """The op results below `tops` (through their inputs) whose ops are numbered `first` or
+    later: a write's own ops (and those of its operand since the written tensor's op)."""
+    todo, seen, found = list(tops), set(), []
+    while todo:
+        x = todo.pop()
+        ctx = x._ctx
+        if ctx is None or ctx.made < first or id(ctx) in seen:
+            continue
+        seen.add(id(ctx))
+        found.append(x)
+        todo.extend(ctx.parents)
+    return found
 
 
 def _reads(ctx: Any, a: np.ndarray) -> bool:

@@ -136,15 +136,7 @@ def rebind(new: Any, swaps: dict[int, tuple[Any, Any]], since: int, first: int,
     array this write leaves as they were (`y = h[1:]` of `h[0] += ...`: copy_slices gives
     them their region of the new base); one it changed (of the `written` array) keeps its
     history, and backward through an op that read it after raises (detached.redirect)."""
-    todo, seen, found = [new], set(), []
-    while todo:
-        x = todo.pop()
-        ctx = x._ctx
-        if ctx is None or ctx.made < since or id(ctx) in seen:
-            continue
-        seen.add(id(ctx))
-        found.append(x)
-        todo.extend(ctx.parents)
+    found = old_values.made_since((new,), since)
     forks: dict[int, Any] = {}  # id(a view of base) -> the copy its readers here take
     untouched = []
     for x in sorted(found, key=_made) if len(found) > 1 else found:  # (inputs first)
