@@ -111,7 +111,7 @@ def test_bad_calls_raise_one_line(call, match):
 
 def test_a_fill_while_a_graph_holds_the_weight_makes_its_backward_raise_not_lie():
     w = Tensor(np.ones((2, 3)), requires_grad=True)
-    x = Tensor(np.ones((4, 2)))
+    x = Tensor(np.ones((4, 2)), requires_grad=True)  # (x @ w keeps w for x's gradient only)
     y = (x @ w).sum()
     nn.init.zeros_(w)  # the graph keeps the ones it multiplied by
     assert not w.data.any()
@@ -119,6 +119,13 @@ def test_a_fill_while_a_graph_holds_the_weight_makes_its_backward_raise_not_lie(
         y.backward()
     (x @ w).sum().backward()  # a new forward sees the zeros
     np.testing.assert_array_equal(w.grad, np.full((2, 3), 4.0))
+    # with a constant x the graph keeps no w (torch's rule): w's gradient reads only x, the
+    # fill leaves it right, and backward gives torch's x.T @ 1 (torch: [[12]*3, [16]*3])
+    w, x = Tensor(np.ones((2, 3)), requires_grad=True), Tensor(np.arange(8.0).reshape(4, 2))
+    y = (x @ w).sum()
+    nn.init.zeros_(w)
+    y.backward()
+    np.testing.assert_array_equal(w.grad, [[12.0] * 3, [16.0] * 3])
 
 
 def test_clip_grad_norm_of_each_order_and_its_returned_norm():
@@ -214,7 +221,7 @@ def test_vector_to_parameters_refuses_a_wrong_length_and_a_graph_keeps_its_value
         nn.utils.vector_to_parameters(np.zeros(7), layer.parameters())
     with pytest.raises(TypeError, match="expected Tensors"):
         nn.utils.parameters_to_vector([np.zeros(3)])
-    x = Tensor(np.ones((1, 3)))
+    x = Tensor(np.ones((1, 3)), requires_grad=True)  # (Linear keeps W for x's gradient only)
     loss = (layer(x) * layer(x)).sum()  # a live graph saved W
     nn.utils.vector_to_parameters(np.zeros(8), layer.parameters())
     with pytest.raises(RuntimeError):  # its backward refuses rather than use the new zeros

@@ -389,7 +389,7 @@ def test_a_step_inside_a_jitted_function_runs_eagerly(name: str) -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_a_parameter_a_live_graph_saved_is_copied_first(name: str) -> None:
     w = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
-    x = Tensor(np.array([1.0, 2.0, 3.0]))
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)  # (mul keeps w for x's grad)
     loss = (w * x).tanh().sum()  # tanh saves its output; mul saves w
     loss.backward(retain_graph=True)
     before = w.data
@@ -399,6 +399,16 @@ def test_a_parameter_a_live_graph_saved_is_copied_first(name: str) -> None:
     assert not np.array_equal(w.data, saved)
     with pytest.raises(RuntimeError, match=rf"{name}\.step\(\)"):
         loss.backward()
+    # a constant x: mul keeps only x (torch's rule), the step leaves that graph right and its
+    # backward gives torch's gradient, x * (1 - tanh(w0 * x)**2) with the old w0
+    w = Tensor(saved.copy(), requires_grad=True)
+    loss = (w * x.detach()).tanh().sum()
+    loss.backward(retain_graph=True)
+    getattr(optim, name)([w], lr=0.1).step()
+    w.grad = None
+    loss.backward()
+    x0 = x.data
+    np.testing.assert_allclose(w.grad, x0 * (1 - np.tanh(saved * x0) ** 2), rtol=1e-14)
 
 
 def test_registry_and_exports() -> None:

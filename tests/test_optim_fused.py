@@ -227,8 +227,8 @@ def test_a_step_allocates_at_most_two_parameter_sized_temporaries(kind, h):
 ])
 def test_every_step_under_a_live_graph_writes_a_copy_and_backward_refuses(kind, h):
     w = Tensor(np.random.default_rng(0).standard_normal((3, 2)), requires_grad=True)
-    x = Tensor(np.ones((4, 3)))
-    loss = (x @ w).tanh().sum()
+    x = Tensor(np.ones((4, 3)), requires_grad=True)  # (x @ w keeps w for x's gradient only:
+    loss = (x @ w).tanh().sum()  # with a constant x the step leaves the graph right, as torch's)
     loss.backward(retain_graph=True)
     before, saved = w.data, w.data.copy()
     opt = MAKERS[kind]([w], **h)

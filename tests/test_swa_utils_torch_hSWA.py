@@ -504,7 +504,7 @@ def test_an_update_after_a_forward_through_the_average_makes_its_backward_one_li
     m = nn.Linear(3, 2)
     a = AveragedModel(m)
     a.update_parameters(m)
-    out = a(tg.tensor(np.ones((1, 3))))
+    out = a(tg.tensor(np.ones((1, 3)), requires_grad=True))  # (Linear keeps W for x's grad)
     with tg.no_grad():
         m.W.data[...] += 1
     a.update_parameters(m)
