@@ -173,12 +173,13 @@ def test_failed_rows_carry_the_data_id(tmp_path: Path) -> None:
     (lambda r: r.update(status="maybe"), "status 'ok' or 'failed'"),
     (lambda r: r.update(best_val_acc=float("nan")), "status 'ok' but best_val_acc is nan"),
 ])
-def test_a_hand_edited_results_row_is_one_line(tmp_path: Path, capsys, edit, words) -> None:
+def test_a_hand_edited_results_row_is_one_line(tmp_path: Path, capsys, monkeypatch, edit,
+                                               words) -> None:
     """Before: `trial` a string -> TypeError traceback on resume."""
     out = tmp_path / "s"
     args = ["search", "one-layer", "--param", "lambda=log10:-3:-1", "--trials", "1",
             "--epochs", "1", "--no-progress", "--no-plot", "--out", str(out)]
-    os.environ["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # (this test's only)
     assert main(args) == 0
     doc = json.loads((out / "results.json").read_text())
     edit(doc["rows"][0])

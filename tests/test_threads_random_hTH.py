@@ -36,6 +36,7 @@ def _in_check() -> bool:
 
 def test_another_threads_draws_while_a_plan_is_built_are_not_undone():
     seen: dict[str, object] = {}
+    looked = threading.Event()
 
     def draw() -> None:
         for name, lock in (("numpy", np.random.get_bit_generator().lock),
@@ -44,6 +45,7 @@ def test_another_threads_draws_while_a_plan_is_built_are_not_undone():
             if free:
                 lock.release()
             seen[f"{name} free"] = free
+        looked.set()
         seen["first"] = (np.random.rand(4), tg.randn(4).numpy())
 
     class Square(Function):  # a user's op with a declared backward: checked once per plan
@@ -54,6 +56,10 @@ def test_another_threads_draws_while_a_plan_is_built_are_not_undone():
             if _in_check():  # another thread draws while the check runs
                 t = seen["thread"] = threading.Thread(target=draw)
                 t.start()
+                # the check holds the locks until the thread has looked at them (a thread
+                # started late on a loaded machine saw them free: the check was over), then
+                # lets its draws begin (they wait for the check now)
+                seen["looked"] = looked.wait(TIMEOUT)  # (asserted below: the check may catch)
                 t.join(WINDOW)
             return x * x
 
@@ -76,7 +82,7 @@ def test_another_threads_draws_while_a_plan_is_built_are_not_undone():
         step(np.arange(5.0))
         w.grad = None
     seen["thread"].join(TIMEOUT)
-    assert not seen["thread"].is_alive() and step.replays == 1
+    assert not seen["thread"].is_alive() and step.replays == 1 and seen["looked"]
     assert seen["numpy free"] is False and seen["default free"] is False
     second = (np.random.rand(4), tg.randn(4).numpy())
     for got, ref in zip((seen["first"], second), want):  # one stream, each number once

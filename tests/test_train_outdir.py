@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -153,17 +154,20 @@ def _strace_ok() -> bool:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Path]:
+def runs(tmp_path_factory) -> Iterator[dict[str, Path]]:
     """The previous run (one-layer), the new run finished (two-layer), and the new run's state
     saved after its first update, as the staging folder holds it just before the commit."""
     d = tmp_path_factory.mktemp("runs")
-    os.environ["XDG_CACHE_HOME"] = str(d / "cache")
-    os.environ.pop("TINYGRAD_DL_DATA", None)
-    run_training("one-layer", {"epochs": 1}, out=d / "prev", progress=False, print_fn=None)
-    run_training("two-layer", B, out=d / "new", progress=False, print_fn=None)
-    with pytest.raises(TrainingInterrupted):
-        run_training("two-layer", B, out=d / "cut", progress=False, print_fn=None, stop=True)
-    return {"prev": d / "prev", "new": d / "new", "state": stage_dir(d / "cut") / STATE_FILE}
+    # (this module's runs, the resumes in its tests too, without the caller's data folder; put
+    # back after the module: set for good, every later test in the worker ran without them)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_CACHE_HOME", str(d / "cache"))
+        mp.delenv("TINYGRAD_DL_DATA", raising=False)
+        run_training("one-layer", {"epochs": 1}, out=d / "prev", progress=False, print_fn=None)
+        run_training("two-layer", B, out=d / "new", progress=False, print_fn=None)
+        with pytest.raises(TrainingInterrupted):
+            run_training("two-layer", B, out=d / "cut", progress=False, print_fn=None, stop=True)
+        yield {"prev": d / "prev", "new": d / "new", "state": stage_dir(d / "cut") / STATE_FILE}
 
 
 def _staged(tmp: Path, runs: dict[str, Path]) -> Path:
