@@ -276,6 +276,8 @@ def execute_notebook(nb: Any, cwd: Path, timeout: int) -> Any:
                            connection_file=f"{sock_dir}/kernel.json",  # (tempfile's outlived stops)
                            client_class="jupyter_client.asynchronous.AsyncKernelClient")
         client = NotebookClient(nb, km=km, timeout=timeout, kernel_name="python3",
+                                iopub_timeout=60, raise_on_iopub_timeout=True,  # (4 s and a
+                                # log line: a starved kernel's late figure was dropped silently)
                                 extra_arguments=["--IPKernelApp.ignore_cwd=True",
                                                  f"--IPKernelApp.exec_lines={chdir}"],
                                 resources={"metadata": {"path": tempfile.mkdtemp(dir=sock_dir)}})
