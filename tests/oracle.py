@@ -4,8 +4,11 @@ imported by name, pytest puts this folder on sys.path."""
 
 from __future__ import annotations
 
+import gc
 import threading
+import tracemalloc
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -237,3 +240,17 @@ def torch_float64():
     torch.set_default_dtype(torch.float64)
     yield
     torch.set_default_dtype(before)
+
+
+def bytes_held(run: Callable[[], Any]) -> int:
+    """The bytes `run()` leaves allocated (tracemalloc; garbage collected before and after):
+    what a sequence of writes keeps alive for its graph."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()

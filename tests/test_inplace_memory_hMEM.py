@@ -8,14 +8,11 @@ repeated index's last write (against NumPy: torch's gradient there reaches every
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 import numpy as np
 import pytest
 
 import tinygrad_dl as tg
-from tests.oracle import mismatch
+from tests.oracle import bytes_held, mismatch
 
 torch = pytest.importorskip("torch")
 
@@ -57,16 +54,7 @@ def test_twenty_writes_hold_the_old_copies_and_little_more(kind):
     mask = tg.tensor(_mask(N))
     count = int(_mask(N).sum())
     h = x * 1
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for _ in range(WRITES):
-            _write(kind, h, b, mask, count)
-        gc.collect()
-        held = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    held = bytes_held(lambda: [_write(kind, h, b, mask, count) for _ in range(WRITES)])
     base = h.data.nbytes
     assert held < WRITES * base * 1.25, f"{kind}: {held / 1e6:.1f} MB held by {WRITES} writes"
     (h * h).sum().backward()  # (the graph still runs)

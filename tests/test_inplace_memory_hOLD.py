@@ -8,14 +8,11 @@ retain_grad over such graphs; a released value reads as NaN, never a plausible n
 
 from __future__ import annotations
 
-import gc
-import tracemalloc
-
 import numpy as np
 import pytest
 
 import tinygrad_dl as tg
-from tests.oracle import as_numpy, jit_matches_eager, mismatch, strict_replays_match
+from tests.oracle import as_numpy, bytes_held, jit_matches_eager, mismatch, strict_replays_match
 from tinygrad_dl.utils.checkpoint import checkpoint
 
 torch = pytest.importorskip("torch")
@@ -44,16 +41,7 @@ def test_twenty_writes_hold_the_regions_not_twenty_bases(kind):
     b = tg.tensor(rng.standard_normal(N), requires_grad=True)
     vs = [tg.tensor(rng.standard_normal(N), requires_grad=True) for _ in range(WRITES)]
     h = x * 1
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        for i in range(WRITES):
-            _write(kind, h, b, vs, i)
-        gc.collect()
-        held = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    held = bytes_held(lambda: [_write(kind, h, b, vs, i) for i in range(WRITES)])
     assert held < 1.5 * h.data.nbytes, f"{kind}: {held / 1e6:.2f} MB held by {WRITES} writes"
     (h * h).sum().backward()
     assert x.grad is not None and np.isfinite(x.grad).all()
