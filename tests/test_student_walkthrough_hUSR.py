@@ -124,3 +124,17 @@ def test_no_docstring_holds_a_markdown_link_to_nowhere():
                             not m[1].partition("#")[0].endswith(".md"):
                         found.append(f"{f.relative_to(ROOT)}: {getattr(node, 'name', '')}: {m[0]}")
     assert not found, found
+
+
+@pytest.mark.parametrize("shape, hint", [((5, 3072), "a flattened x? reshape it to (N, C, H, W)"),
+                                         ((5, 32, 32, 3), "channels last? x.permute(0, 3, 1, 2)"),
+                                         ((5, 4, 32, 32), None)])
+def test_conv2d_given_a_flattened_or_channels_last_batch_says_which(shape, hint):
+    """A CIFAR batch straight from the loader is (N, 3072) or (N, 32, 32, 3): the message said
+    only "with the same C", which a 2-D x does not even have."""
+    with pytest.raises(ValueError) as e:
+        nn.Conv2d(3, 8, 3)(Tensor(np.zeros(shape)))
+    one_line(e)
+    text = str(e.value)
+    assert f"got x {shape} and w (8, 3, 3, 3)" in text
+    assert (hint in text) if hint else ("?" not in text)

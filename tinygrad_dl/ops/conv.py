@@ -59,8 +59,7 @@ def _scratch(ctx: Any, name: str, shape: tuple[int, ...], dtype: Any, fill: bool
     after the previous step's backward is done with it, and gets the same array back, holding
     whatever the last step left (a caller that only ever writes its interior keeps zero
     borders without re-zeroing them). The arrays belong to one geometry: see `_scratch_for`."""
-    store = ctx.scratch
-    a = store.get(name)
+    a = (store := ctx.scratch).get(name)
     if a is not None and a.shape == shape and a.dtype == dtype:
         return a, False
     a = store[name] = (np.zeros if fill else np.empty)(shape, dtype)
@@ -94,9 +93,12 @@ class ConvGeometry:
     def __init__(self, x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: Pair,
                  padding: tuple[Pair, Pair], dilation: Pair, groups: int) -> None:
         if len(x_shape) != 4 or len(w_shape) != 4 or x_shape[1] != w_shape[1] * groups:
-            grp = f" / groups={groups}" if groups != 1 else ""
+            grp, c = f" / groups={groups}" if groups != 1 else "", tuple(w_shape)[1:2]
+            hint = ("; a flattened x? reshape it to (N, C, H, W)" if len(x_shape) == 2 else
+                    "; channels last? x.permute(0, 3, 1, 2)" if len(x_shape) == 4 and groups
+                    == 1 and tuple(x_shape)[3:] == c != tuple(x_shape)[1:2] else "")
             raise ValueError(f"conv2d expects x (N, C, H, W) and w (F, C{grp}, KH, KW) with the "
-                             f"same C{grp}, got x {tuple(x_shape)} and w {tuple(w_shape)}")
+                             f"same C{grp}, got x {tuple(x_shape)} and w {tuple(w_shape)}{hint}")
         if w_shape[0] % groups:
             raise ValueError(f"conv2d: {w_shape[0]} filters do not split into {groups} groups")
         self.n, self.c, self.h, self.w = x_shape
@@ -166,8 +168,7 @@ class Conv2d(_ScratchOp):
         return out.reshape(f, n, geo.oh, geo.ow).transpose(1, 0, 2, 3)
 
     def backward(ctx, g):
-        cols, wmat = ctx.saved
-        geo = ctx.geometry
+        (cols, wmat), geo = ctx.saved, ctx.geometry
         G, n, f, c, P = geo.groups, geo.n, geo.f, geo.c, geo.P
         gt = g.transpose(1, 0, 2, 3)  # (F, N, OH, OW): contiguous when g has our layout
         needs = ctx.needs_input_grad
@@ -290,8 +291,7 @@ class ConvTranspose2d(_ScratchOp):
         return y
 
     def backward(ctx, g):
-        x, wmat = ctx.saved
-        geo, core = ctx.geometry, ctx.core
+        (x, wmat), geo, core = ctx.saved, ctx.geometry, ctx.core
         G, n, c_in, P = geo.groups, geo.n, geo.f, geo.P
         needs = ctx.needs_input_grad
         dx = dw = db = None
