@@ -138,3 +138,14 @@ def test_conv2d_given_a_flattened_or_channels_last_batch_says_which(shape, hint)
     text = str(e.value)
     assert f"got x {shape} and w (8, 3, 3, 3)" in text
     assert (hint in text) if hint else ("?" not in text)
+
+
+@pytest.mark.parametrize("write, meant", [(lambda w: w.pow_(2), "`x = x ** y`"),
+                                          (lambda w: w.sin_(), "`x = x.sin(...)`"),
+                                          (lambda w: w[0:2].mul_(2), "`x = x * y`")])
+def test_an_in_place_op_on_a_leaf_names_its_own_out_of_place_form(write, meant):
+    """The leaf refusal suggested `w = w - x` for every op, pow_ and sin_ included."""
+    w = Tensor(np.ones(3), requires_grad=True)
+    with pytest.raises(RuntimeError) as e:
+        write(w)
+    one_line(e, "a leaf Variable", "no_grad()", meant)

@@ -217,9 +217,10 @@ def _inplace_target(t: Tensor, op: str, other: Any = None, recordable: Any = Non
         # replay would not repeat, the step runs eagerly)
     if t._ctx is not None:
         old_values.refuse_released(t, op)
-        if base is not None and base._ctx is None and base.requires_grad:  # `w[0:2] += 1`:
-            raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable"))  # Python adds
-        if base is None:  # to w[0:2]
+        if base is not None and base._ctx is None and base.requires_grad:  # `w[0:2] += 1`
+            # (Python adds to w[0:2])
+            raise RuntimeError(_LEAF.format(op, "a view of a leaf Variable", _fix(op)))
+        if base is None:
             rebase.refuse_view(t, op)
         elif recordable and grad_mode and t.requires_grad:
             copy_slices.check(t, base, op, other)
@@ -232,24 +233,20 @@ def _inplace_target(t: Tensor, op: str, other: Any = None, recordable: Any = Non
                 raise RuntimeError(f"{op}: the operand is a list holding a tensor that "
                                    "requires grad; build a tensor (tg.stack, tg.cat) first")
             return None
-        # a method form without an entry names its own method (sin_'s, cumsum_'s said x - y)
-        method = op[7:-1] if op.startswith("Tensor.") and op.endswith("_") else ""
-        method = method if hasattr(tensor.Tensor, method) else ""  # (no x.uniform: the table)
-        fix = _OUT_OF_PLACE.get(op, f"`x = x.{method}(...)`" if method else "`x = x - y`")
         raise RuntimeError(  # (the forms with no out-of-place op to record: squeeze_, ...)
             f"{op}: in-place on the result of {t._ctx.name}, which its graph may have saved "
-            f"for backward, is not supported; write {fix} (a new tensor) instead"
+            f"for backward, is not supported; write {_fix(op)} (a new tensor) instead"
         )
     if grad_mode:
         if t.requires_grad:
-            raise RuntimeError(_LEAF.format(op, "a leaf Variable"))
+            raise RuntimeError(_LEAF.format(op, "a leaf Variable", _fix(op)))
         if isinstance(other, tensor.Tensor):
             if other.requires_grad and recordable:  # recorded, as torch's (a constant base)
                 return constant_writes.target(t, op, other)
             if other.requires_grad:
                 raise RuntimeError(
                     f"{op}: the operand requires grad, and an in-place update would not record "
-                    f"it; write {_OUT_OF_PLACE.get(op, '`x = x + y`')} (a new tensor) instead, "
+                    f"it; write {_fix(op)} (a new tensor) instead, "
                     "or run the update under no_grad()")
         elif (type(other) is list or type(other) is tuple) and _holds_grad(other):
             raise RuntimeError(  # np.asarray would read the tensors' values, drop their grads
@@ -284,8 +281,15 @@ _OUT_OF_PLACE = {"Tensor.add_ (+=)": "`x = x + y`", "Tensor.sub_ (-=)": "`x = x 
                      "cauchy", "log_normal")}}
 
 _LEAF = ("{}: {} that requires grad is being used in an in-place operation; update it inside "
-         "`with tinygrad_dl.no_grad():` (the optimizer idiom), or write `w = w - x` for a new "
-         "tensor")
+         "`with tinygrad_dl.no_grad():` (the optimizer idiom), or write {} for a new tensor")
+
+
+def _fix(op: str) -> str:
+    """The out-of-place spelling of the in-place `op`, for its refusals; a method form without
+    an entry names its own method (`x = x.sin(...)`: sin_'s and pow_'s once said `x - y`)."""
+    method = op[7:-1] if op.startswith("Tensor.") and op.endswith("_") else ""
+    method = method if hasattr(tensor.Tensor, method) else ""  # (no x.uniform: the table)
+    return _OUT_OF_PLACE.get(op, f"`x = x.{method}(...)`" if method else "`x = x - y`")
 
 
 def _recompute(t: Tensor, method: str, *args: Any, operand: Any = None, **kwargs: Any
