@@ -301,3 +301,23 @@ def test_views_that_a_copy_would_leave_behind_are_refused():
     one_line(e)
     assert c.data.tolist() == [1.0, 1.0, 1.0] and not c.requires_grad
     del r, y
+
+
+@pytest.mark.parametrize("prog", [
+    lambda c, x: (c.__setitem__(0, x * 2), c)[1],
+    lambda c, x: (c.__setitem__(0, x * 2), c.__setitem__(1, x * 3), c)[2],
+    lambda c, x: (c.__setitem__(0, x * 2), c.mul_(2), c)[2],
+    lambda c, x: (c.add_(x), c.mul_(x), c)[2],
+    lambda c, x: (lambda d: (d.__setitem__(1, x.exp()), d.add_(x), c + d)[2])(c.detach())])
+def test_writes_into_a_from_numpy_tensor_reach_the_array_as_torch(prog):
+    """`c = from_numpy(a); c[0] = x * 2` was refused as "a copy.copy() of it (or is one)": c
+    is noted as sharing the caller's array, and the check took c's own note for a copy's. Now
+    it is recorded, and `a` holds the values, as torch's from_numpy."""
+    got = []
+    for lib in (tg, torch):
+        a = np.arange(6.0).reshape(2, 3) / 5
+        x = lib.tensor(np.array([0.3, -1.2, 2.0]), requires_grad=True)
+        out = prog(lib.from_numpy(a), x)
+        (out * out).sum().backward()
+        got.append((np.asarray(x.grad.detach() if lib is torch else x.grad.data), a))
+    assert mismatch(got[0][0], got[1][0]) is None and mismatch(got[0][1], got[1][1]) is None

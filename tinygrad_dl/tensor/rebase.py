@@ -64,7 +64,9 @@ def refuse_shared(t: Any, op: str) -> None:
     others = write_guard.sharing(t)
     if not others:
         return
-    if any(s is t or s._ctx is not None for s in others):
+    if any(s._ctx is not None and (s is not t or id(t) not in detached.rebased) for s in others):
+        # (t itself: a copy.copy of an op's result; a constant alias, `from_numpy(a)` or
+        # `h.detach()`, that a recorded write gave a history is rebased, and written as torch)
         raise RuntimeError(f"{op}: this tensor shares its array and history with a copy.copy() "
                            "of it (or is one), whose values would change under its graph; "
                            "write the update out of place (`y = y + x`, `y = y.relu()`)")
