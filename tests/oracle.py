@@ -254,3 +254,11 @@ def bytes_held(run: Callable[[], Any]) -> int:
         return tracemalloc.get_traced_memory()[0] - before
     finally:
         tracemalloc.stop()
+
+
+def watching() -> int:
+    """write_guard.watching (the live graphs keeping parameter copies to compare) once an
+    earlier test's graphs in reference cycles are collected: read bare, a collection run in
+    the middle of a test (a dead graph's __del__) changed it under an assertion."""
+    gc.collect()
+    return tg.write_guard.watching
