@@ -40,8 +40,8 @@ def test_step_on_as_strided_parameter_says_why(opt) -> None:
 
 def test_load_into_locked_as_strided_parameter_says_why() -> None:
     lin = nn.Linear(3, 2)
-    lin.W.data = _strided()
-    lin(Tensor(np.ones((1, 3)))).sum().backward()
+    lin.W.data = _strided()  # (an input that requires grad: Linear saves W for its gradient,
+    lin(Tensor(np.ones((1, 3)), requires_grad=True)).sum().backward()  # so it is locked)
     state = {k: np.zeros(np.shape(v)) for k, v in lin.state_dict().items()}
     with pytest.raises(ValueError, match=r"parameter 'W' is a read-only array, a view of memory "
                        "no NumPy array owns"):

@@ -178,8 +178,9 @@ def test_an_interrupt_while_a_graph_unlocks_leaves_no_array_read_only(monkeypatc
     l1, l2 = nn.Linear(4, 3), nn.Linear(3, 2)
     params = [*l1.parameters(), *l2.parameters()]
     before = dict(write_guard._locks)
-    loss = l2(l1(Tensor(np.ones((5, 4)))).relu()).sum()
-    assert not any(p.data.flags.writeable for p in params)
+    # (an input that requires grad: each Linear saves its weight; the biases are not saved)
+    loss = l2(l1(Tensor(np.ones((5, 4)), requires_grad=True)).relu()).sum()
+    assert not any(p.data.flags.writeable for p in (l1.W, l2.W))
     loss.backward()  # its last op's release drops the graph
     monkeypatch.setattr(write_guard, "_setflags", real)
     assert fired and [type(u.exc_value) for u in dropped] == [KeyboardInterrupt]
@@ -293,7 +294,7 @@ def test_a_graph_freed_without_unlocking_leaves_no_id_for_a_new_array(monkeypatc
 
     before = set(write_guard._locks)
     monkeypatch.setattr(write_guard.Graph, "__del__", lambda self: None)  # interrupted
-    x, w = Tensor(np.ones(3)), Tensor(np.ones(3), requires_grad=True)
+    x, w = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
     arrays = [weakref.ref(x.data), weakref.ref(w.data)]
     loss = (x * w).sum()
     del loss
@@ -306,7 +307,8 @@ def test_a_graph_freed_without_unlocking_leaves_no_id_for_a_new_array(monkeypatc
     try:
         assert all(r() is not None for r in arrays)
         for i in range(50):  # new arrays: one used to take a freed id within a few
-            t, v = Tensor(np.full(3, float(i))), Tensor(np.ones(3), requires_grad=True)
+            t, v = (Tensor(np.full(3, float(i)), requires_grad=True),  # (both saved by the
+                    Tensor(np.ones(3), requires_grad=True))  # product: both locked)
             loss = (t * v).sum()
             for a in (t.data, v.data):
                 assert id(a) not in stale and not a.flags.writeable

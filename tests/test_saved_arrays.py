@@ -21,7 +21,9 @@ from tinygrad_dl import Tensor, nn, no_grad, optim, write_guard
 def _setup(seed: int = 0) -> tuple[Tensor, Tensor]:
     rng = np.random.default_rng(seed)
     w = Tensor(rng.standard_normal((3, 4)), requires_grad=True, name="w")
-    x = Tensor(rng.standard_normal((2, 3)))
+    # (an input that requires grad, as an inner layer's: the matmul saves x and w; with x
+    # constant it saves x only, and w stays writable, as torch's)
+    x = Tensor(rng.standard_normal((2, 3)), requires_grad=True)
     return w, x
 
 

@@ -36,6 +36,7 @@ import numpy as np
 
 from . import view_bases
 from .grad import adds_in_place, masked_error, masked_within, self_overlapping  # noqa: F401
+from .saved_memory import saves
 from .user_op_guard import user_op, user_ops  # noqa: F401 (user_op: the engine's, at this path)
 
 _setflags = np.ndarray.setflags
@@ -209,10 +210,12 @@ def _lock(a: np.ndarray, held: dict[int, np.ndarray]) -> None:
 
 
 def join(ctx: Any, inputs: tuple[Any, ...], out: Any = None) -> Graph | None:
-    """The graph a newly recorded op belongs to, holding, if the op saved anything (an add
-    saves nothing: its inputs stay free), the arrays of the leaves it read and of the views
-    it read (`x @ W.T` locks W's array), and of the op results it saved: an input's (`h` of
-    `h * h`) or its own result `out` (tanh's). Results it did not save stay writable."""
+    """The graph a newly recorded op belongs to, holding the arrays of the leaves and views it
+    read whose memory it saved (`x @ W.T` with both requiring grad locks W's array; with x
+    constant mm saves x only, and W stays writable; an add saves nothing), and of the op
+    results it saved: an input's (`h` of `h * h`) or its own result `out` (tanh's). What it
+    did not save stays writable. A user's op (`user_ops`) holds every leaf it read, the long
+    way, if it saved anything: its ctx may keep them other ways (`ctx.x = x`)."""
     graph = reads = params = None
     saved = ctx.saved
     for p in inputs:
@@ -224,23 +227,25 @@ def join(ctx: Any, inputs: tuple[Any, ...], out: Any = None) -> Graph | None:
                 continue
             a = p.data  # an op's result: held already (tanh's, read by the next step's
             if a.base is None:  # h @ W), or not read by this backward: nothing to hold
-                if graph is not None and id(a) in graph.held or not _saves(saved, a):
+                if graph is not None and id(a) in graph.held or not saves(saved, a):
                     continue
                 # read by it: checked for NumPy views made before (`v = h.data[:1]`) as a
                 params = [a] if params is None else [*params, a]  # parameter is, below
             elif graph is None or id(a) not in graph.held:  # a view op's (x.reshape(1, 3),
+                if type(ctx) not in user_ops and not saves(saved, a):  # (W.T of `X @ W.T`
+                    continue  # with X constant: mm saved X only, W stays writable, as torch's)
                 up, leaf = _made_from(p, _base(a))  # W.T): the views it was made from
                 if up is not None:
                     reads = up if reads is None else [*reads, *up]
                 if leaf is not None:  # (then dropped: a reference _counts does not count)
                     params = [leaf] if params is None else [*params, leaf]
                     leaf = None
-        elif not saved:
-            continue
+        elif not saved or type(ctx) not in user_ops and not saves(saved, p.data):
+            continue  # (a leaf this op did not save: torch checks no version of it either)
         elif p.requires_grad:  # a parameter
             params = [p.data] if params is None else [*params, p.data]
         reads = [p.data] if reads is None else [*reads, p.data]
-    if saved and isinstance(out, np.ndarray) and _saves(saved, out):  # (tanh's, exp's)
+    if saved and isinstance(out, np.ndarray) and saves(saved, out):  # (tanh's, exp's)
         fresh = _base(out) is None and out.flags.writeable and type(ctx) not in user_ops
         for p in inputs:  # (a loop: `any` of a generator costs 0.4 us, a third of this)
             if p.data is out:  # its input's array (a parameter's: its checks above)
@@ -325,20 +330,6 @@ def _lock_can_end(a: np.ndarray) -> bool:
         return not memoryview(a).readonly
     except TypeError:  # no buffer (a torch tensor, via __array_interface__)
         return False
-
-
-def _saves(saved: tuple[Any, ...], a: np.ndarray) -> bool:
-    """Does `saved` hold the memory of `a`, an op's result: `a`, a view of it, or the array
-    `a` is a view of (Max saves its keepdims result and returns a reshape of it)?"""
-    for x in saved:  # (the usual case first: the array itself)
-        if x is a:
-            return True
-    own = _base(a)
-    own = a if own is None else own
-    for x in saved:  # (a user's op may save a jit recording's watched argument: _base)
-        if isinstance(x, np.ndarray) and (x is own or _base(x) is own):
-            return True
-    return False
 
 
 _base = np.ndarray.base.__get__  # .base without a watched array's report (jit.watch)
