@@ -145,7 +145,7 @@ def test_other_missing_submodules_keep_pythons_error():
 def test_graph_char_rnn_refuses_lam(tmp_path, capsys):
     assert main(["graph", "char-rnn", "--lam", "0.5", "--out", str(tmp_path / "g.dot")]) == 2
     err = capsys.readouterr().err
-    assert err == "tinygrad-dl graph: error: char-rnn does not take --lam\n"
+    assert err == "tinygrad-dl graph: error: char-rnn does not take --lambda\n"  # (or --lam)
     assert not (tmp_path / "g.dot").exists()  # (was: the same graph as without it)
     assert main(["graph", "two-layer", "--lam", "0", "--out", str(tmp_path / "g.dot")]) == 0
     assert (tmp_path / "g.dot").is_file()

@@ -87,8 +87,9 @@ def test_a_users_own_attribute_error_and_the_ops_own_messages_stay_as_they_were(
      "tinygrad-dl train: error: unrecognized arguments: --lr 0.01 (did you mean --eta?)"),
     (["train", "two-layer", "--batch-size", "10"], "--batch-size 10 (did you mean --n-batch?)"),
     (["train", "k-layer", "--epohcs", "3"], "--epohcs 3 (did you mean --epochs?)"),
-    (["graph", "two-layer", "--lambda", "0.1"],
-     "tinygrad-dl graph: error: unrecognized arguments: --lambda 0.1 (did you mean --lam?)"),
+    (["graph", "two-layer", "--weight-decay", "0.1"],  # (graph takes train's --lambda now)
+     "tinygrad-dl graph: error: unrecognized arguments: --weight-decay 0.1 (did you mean "
+     "--lambda?)"),
     (["report", "a1", "--qick"], "tinygrad-dl report: error: unrecognized arguments: --qick "
                                  "(did you mean --quick?)"),
     (["train", "k-layer", "--xyz", "3"], "tinygrad-dl train: error: unrecognized arguments: "

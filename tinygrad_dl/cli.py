@@ -15,6 +15,7 @@ import argparse
 import difflib
 import errno
 import importlib
+import itertools
 import os
 import platform
 import re
@@ -70,7 +71,7 @@ class _Version(argparse.Action):
 
 # flag spellings of PyTorch and other courses, and the flag of this command that means the same
 SYNONYMS = {"--lr": "--eta", "--learning-rate": "--eta", "--batch-size": "--n-batch",
-            "--weight-decay": "--lambda", "--lambda": "--lam", "--hidden-size": "--m",
+            "--weight-decay": "--lambda", "--hidden-size": "--m",
             "--steps": "--n-updates", "--iterations": "--n-updates"}
 
 
@@ -134,15 +135,54 @@ class _Parser(argparse.ArgumentParser):
 
     def hint(self, extra: Sequence[str]) -> str:
         """For unrecognized arguments: the flag of this command meant by the first unknown one,
-        a near spelling (`--epohcs` -> --epochs, `--lambda` -> graph's --lam) or PyTorch's
+        a near spelling (`--epohcs` -> --epochs) or PyTorch's
         name for it (`--lr` -> --eta, `--batch-size` -> --n-batch), else ''."""
         flag = next((a.partition("=")[0] for a in extra if a.startswith("--")), None)
         if flag is None:
-            return ""
+            return self._list_hint(extra) or self._files_hint(extra)
         ours = [o for o in self._option_string_actions if o.startswith("--")]
         meant = [SYNONYMS[flag]] if SYNONYMS.get(flag) in ours else difflib.get_close_matches(
             flag, ours, n=1, cutoff=0.7)
         return f" (did you mean {meant[0]}?)" if meant else ""
+
+    def _list_hint(self, extra: Sequence[str]) -> str:
+        """`train k-layer --hidden 30 20 10`: the sizes after the first were "unrecognized
+        arguments: 20 10", not said to belong to --hidden, which takes one comma-separated
+        value (graph's --hidden takes both spellings, so a course writes either)."""
+        argv = self._argv
+        for i in (k for k, a in enumerate(argv) if a == extra[0] and a.isdigit()):
+            j = i - 1  # (each place the leftover word is: `--epochs 20 --hidden 30 20`)
+            while j >= 0 and argv[j].isdigit():  # back over the sizes to the flag they follow
+                j -= 1
+            action = self._option_string_actions.get(self.full_flag(argv[j])) if j >= 0 \
+                else None
+            try:
+                takes_list = action is not None and action.nargs is None and isinstance(
+                    action.type("1,2"), list)
+            except (TypeError, ValueError, argparse.ArgumentTypeError):
+                takes_list = False
+            if takes_list and j < i - 1:
+                words = list(itertools.takewhile(str.isdigit, argv[j + 1:]))
+                return f" (did you mean {argv[j]} {','.join(words)}?)"
+        return ""
+
+    def _files_hint(self, extra: Sequence[str]) -> str:
+        """`synthesize runs/char-rnn-*/model.npz` (as the docs write it) after two runs: the
+        shell's second file was "unrecognized arguments: runs/char-rnn-2/model.npz", not said
+        to be one file too many."""
+        argv = self._argv
+        i = argv.index(extra[0]) if extra[0] in argv else 0
+        if i < 1 or not all(os.path.exists(a) for a in [argv[i - 1], *extra]):
+            return ""
+        if i >= 2 and argv[i - 2].startswith("-"):  # (`--text a.txt b.txt`: the flag's value)
+            name = argv[i - 2]
+        else:
+            one = [a for a in self._positionals._group_actions if a.nargs is None]
+            if len(one) != 1:
+                return ""
+            name = one[0].metavar or one[0].dest
+        return (f" ({name} takes one file: {len(extra) + 1} given, a shell pattern that "
+                "matched several? name one)")
 
     def _known_flag(self, flag: str) -> bool:
         """A flag this parser takes, spelled out or abbreviated as argparse accepts (`--temp`

@@ -146,7 +146,8 @@ def summarize(a: np.ndarray) -> str:
 
 
 def _param_text(v: Any) -> str:
-    """Short text for an op parameter: arrays become dtype[shape], slices a:b:c."""
+    """Short text for an op parameter: arrays become dtype[shape], slices a:b:c, a function
+    its name."""
     if isinstance(v, np.ndarray):
         return f"{v.dtype}{list(v.shape)}" if v.size > 4 else np.array2string(v, separator=",")
     if isinstance(v, slice):
@@ -159,6 +160,9 @@ def _param_text(v: Any) -> str:
         return _num(v)
     if v is Ellipsis:
         return "..."
+    if callable(v) and not isinstance(v, type):  # (a callback, BatchNorm's on_stats, was drawn
+        # as "<bound method BatchNorm1d.update_runn..."): its name
+        return getattr(v, "__name__", type(v).__name__)
     return repr(v) if isinstance(v, str) else str(v)
 
 

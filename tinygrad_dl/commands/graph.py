@@ -19,6 +19,7 @@ import numpy as np
 from tinygrad_dl import Tensor
 from tinygrad_dl.jupyter import DotTimeoutError
 from tinygrad_dl.models import MODELS, Loop, model_class
+from tinygrad_dl.train.hyperparams import BY_KEY
 from tinygrad_dl.viz import render_graph
 
 from .args import OnOff, fraction, int_list, nonneg_float, nonneg_int, positive_int, seed
@@ -50,7 +51,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--real-shapes", action="store_true",
                    help="the course's sizes (d=3072, m=50, T=25) instead of tiny ones")
     p.add_argument("--hidden", type=int_list, nargs="+", default=None, metavar="H1,H2,...",
-                   help="hidden sizes of k-layer, as for train: 50,50 (or 50 50); "
+                   help="hidden sizes of k-layer, as for train: 50,50 (here 50 50 too); "
                         "default 6,5; real 50,50")
     p.add_argument("--m", type=positive_int, default=None,
                    help="hidden units of two-layer / char-rnn (default 6 / 5; real 50 / 100)")
@@ -61,11 +62,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--n", type=positive_int, default=None, help="samples in the batch (default 4)")
     p.add_argument("--seq-length", type=positive_int, default=None, metavar="T",
                    help="char-rnn time steps unrolled (default 4; real 25)")
-    p.add_argument("--lam", type=nonneg_float, default=None,
+    # train's and search's spelling (the hyperparameter table's flag) first; --lam, this
+    # command's own flag before, stays an alias
+    p.add_argument(BY_KEY["lam"].flag, "--lam", dest="lam", type=nonneg_float, default=None,
+                   metavar="LAMBDA",
                    help="L2 weight of the classifiers, so the graph shows the regularized cost "
-                        "(default 0.01)")
-    p.add_argument("--no-batch-norm", dest="batch_norm", action="store_false",
-                   help="k-layer without batch normalization")
+                        "(default 0.01; --lam is the same flag)")
+    # (train's pair: `--batch-norm`, as the results table's commands write it, was refused)
+    p.add_argument("--batch-norm", dest="batch_norm", action=OnOff, default=None,
+                   help="k-layer batch normalization (default on)")
+    p.add_argument("--channels", type=int_list, default=None, metavar="N1,N2,...",
+                   help="convnet: channels of each conv stage, as for train (default 16,32)")
     p.add_argument("--dropout", type=fraction, default=0.0, help="k-layer dropout rate")
     p.add_argument("--rankdir", choices=("TB", "LR"), default="TB",
                    help="layout direction: top-bottom or left-right")
@@ -93,8 +100,9 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
     # a flag the model does not take is an error, not silently ignored (the model's own
     # defaults say which settings it has)
     given = {"hidden": args.hidden, "m": args.m, "dropout": args.dropout or None,
-             "batch_norm": None if args.batch_norm else False, "seq_length": args.seq_length,
-             "lam": args.lam}  # (char-rnn's loss has no L2 term: its --lam changed nothing)
+             "batch_norm": args.batch_norm, "channels": args.channels,
+             "seq_length": args.seq_length, "lam": args.lam}
+    # (char-rnn's loss has no L2 term: its --lambda changed nothing)
     unused = [k for k, v in given.items() if v is not None and k not in cls.defaults]
     if cls.loop is Loop.SEQUENCE:  # its sizes are --K (the vocabulary) and --seq-length: a
         # --d or --n was dropped without a word (the picture had neither)
@@ -102,15 +110,18 @@ def build_loss(args: argparse.Namespace) -> tuple[Tensor, str]:
     elif args.max_steps is not None:  # (only an unrolled sequence has time steps to fold)
         unused.append("max_steps")
     if unused:
-        flags = ", ".join("--no-batch-norm" if k == "batch_norm" else f"--{k.replace('_', '-')}"
-                          for k in unused)
+        flags = ", ".join(("--batch-norm" if args.batch_norm else "--no-batch-norm")
+                          if k == "batch_norm" else BY_KEY["lam"].flag if k == "lam"
+                          else f"--{k.replace('_', '-')}" for k in unused)
         raise ValueError(f"{args.model} does not take {flags}")
     rng = np.random.default_rng(args.seed)
     hidden = [h for part in pick(args.hidden, "hidden") for h in
               (part if isinstance(part, list) else [part])]
     lam = 0.01 if args.lam is None else args.lam
     params = {**cls.defaults, "lam": lam, "m": pick(args.m, "m"), "hidden": hidden,
-              "batch_norm": args.batch_norm, "dropout": args.dropout}
+              "batch_norm": args.batch_norm is not False, "dropout": args.dropout}
+    if args.channels is not None:
+        params["channels"] = args.channels
     init_rng = np.random.default_rng(args.seed)
     if cls.loop is Loop.SEQUENCE:
         K, T = pick(args.K, "rnn_K"), pick(args.seq_length, "T")
