@@ -59,7 +59,7 @@ def test_checks_agree_between_train_flags_and_search():
     check_fixed({"temperature": 0.0})  # greedy sampling; search refused it before the table
     build_parser().parse_args(["train", "char-rnn", "--temperature", "0"])
     with pytest.raises(ValueError, match=r"--lambda / --set lambda=: lambda=-1 is outside its "
-                                         r"valid range \[0, inf\]"):
+                                         r"valid range \[0, inf\)"):
         check_fixed({"lam": -1})
     with pytest.raises(ValueError, match="--dtype / --set dtype=: 'float16' is not one of"):
         check_fixed({"dtype": "float16"})
@@ -116,7 +116,7 @@ ADD_ONE_ENTRY = textwrap.dedent('''
     try:
         parse_param("warmup_steps=int:0:100")
     except ValueError as e:
-        assert "warmup_steps's valid range [1, inf]" in str(e), e
+        assert "warmup_steps's valid range [1, inf)" in str(e), e
     else:
         raise AssertionError("a range reaching 0 was accepted")
     args = build_parser().parse_args(["search", "two-layer", "--warmup-steps", "3"])

@@ -132,3 +132,11 @@ def test_batch_norm_op_label_names_its_callback_not_a_bound_method_repr():
     label = op_label(bn(x).grad_fn)
     assert "on_stats=update_running_stats" in label and "<" not in label, label
     assert "f=abs" in op_label(SimpleNamespace(name="Op", params={"f": np.abs}))
+
+
+def test_a_search_range_past_a_settings_range_shows_an_infinite_end_open(capsys):
+    """`--param eta=uniform:0:0.1` said eta's valid range was "(0, inf]": no flag takes inf
+    (`--eta inf` is "expected a finite number"), so the range is (0, inf)."""
+    assert cli.main(["search", "one-layer", "--param", "eta=uniform:0:0.1"]) != 0
+    err = capsys.readouterr().err
+    assert "values 0..0.1 leave eta's valid range (0, inf)" in err, err

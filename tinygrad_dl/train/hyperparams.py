@@ -64,7 +64,9 @@ class Hyper:
         return any(cls.defaults.get(self.key, 0) is None for cls in MODELS.values())
 
     def range_text(self) -> str:
-        left, right = "(" if self.open_low else "[", ")" if self.open_high else "]"
+        # (an infinite end is open: no flag takes inf, `--eta inf` is "expected a finite number")
+        left = "(" if self.open_low or self.low == -math.inf else "["
+        right = ")" if self.open_high or self.high == math.inf else "]"
         return f"{left}{self.low:g}, {self.high:g}{right}"
 
     def in_range(self, v: float) -> bool:
