@@ -24,9 +24,9 @@ def test_seed_log_line_of_an_ok_run_without_a_value(model, metric):
     # (a TypeError "unsupported format string passed to NoneType" ended run_seeds mid-way)
     s = Setting("row", "row", model, {})
     line = _line(s, {"seed": 2, "status": "ok", metric: None, "train_seconds": 0.3}, 5)
-    assert line == f"row seed 2/4: {metric} no value (0.3 s)"
+    assert line == f"row seed 2 of 0..4: {metric} no value (0.3 s)"
     line = _line(s, {"seed": 2, "status": "ok", metric: 0.41234, "train_seconds": 12.4}, 5)
-    assert line == f"row seed 2/4: {metric} 0.4123 (12 s)"
+    assert line == f"row seed 2 of 0..4: {metric} 0.4123 (12 s)"
 
 
 def _setting(runs):

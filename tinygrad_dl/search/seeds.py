@@ -151,7 +151,8 @@ def _line(s: Setting, row: dict[str, Any], seeds: int) -> str:
     took = "" if secs is None else f" ({seconds_text(secs)} s)"
     value = row.get(s.metric)  # (None, an "ok" run without a value: a TypeError ended the run)
     shown = "no value" if value is None else f"{value:.4f}"
-    return f"{s.name} seed {row['seed']}/{seeds - 1}: {s.metric} {shown}{took}"
+    # (`seed 2 of 0..4`: "seed 2/4" read as the second of four)
+    return f"{s.name} seed {row['seed']} of 0..{seeds - 1}: {s.metric} {shown}{took}"
 
 
 def collect(
