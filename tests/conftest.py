@@ -23,10 +23,11 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from tinygrad_dl.search.worker import BLAS_VARS
 
-# Shared, noisy machines: never time individual examples. CI keeps the suite within budget and
+# Shared, noisy machines: never time individual examples. CI keeps the suite within budget (20
+# examples: 25 made test_ops' gradient rows 14% of the full command, which passed 10 minutes) and
 # is derandomized, so a red CI reproduces exactly; dev runs explore new examples every time.
 settings.register_profile(
-    "ci", max_examples=25, deadline=None, derandomize=True, print_blob=True,
+    "ci", max_examples=20, deadline=None, derandomize=True, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
 # dev: the default loop's size, small enough for a coffee break; every run draws new examples
