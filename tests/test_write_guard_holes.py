@@ -119,7 +119,7 @@ def test_flat_buffer_parameters_train_step_after_step() -> None:
 def test_flat_buffer_unlocks_when_the_graphs_are_dropped_in_any_order() -> None:
     buf = np.zeros(4)
     a, b = Tensor(buf[:2], requires_grad=True), Tensor(buf[2:], requires_grad=True)
-    x = Tensor(np.ones(2))
+    x = Tensor(np.ones(2), requires_grad=True)  # (each product then saves a, b: locked)
     ga, gb = (x * a).sum(), (x * b).sum()
     del ga
     gc.collect()
