@@ -185,8 +185,8 @@ def record(t: Any, base: Any, op: str, values: np.ndarray, rebuild: rebase.Rebui
     if not base.data.flags.writeable:  # (writable at check(): an op of the write saved a view
         # of it, NumPy's bare "assignment destination is read-only" at the copy below before)
         raise RuntimeError(f"{op}: an op of this write saved a view of its base's array (an "
-                           "operand that is a region of it, `h[0] *= h[1]`, `h[0].add_(h[1], "
-                           "alpha=2)`), which the write would change; write with the "
+                           "operand that is a region of it, `h[0] *= h[1]`, `h[0].addcmul_(h[1], "
+                           "h[2])`), which the write would change; write with the "
                            "operand's clone(), `h[0] *= h[1].clone()`")
     untouched = rebase.rebind(new, {id(base): (base, old), id(t): (t, region)},
                               old._ctx.made if old._ctx else first, first, base.data, t.data, op)
