@@ -127,6 +127,9 @@ def test_the_order_check_runs_while_a_written_tensor_lives_and_not_after(monkeyp
 
     from tinygrad_dl import detached
 
+    # (an earlier test's garbage tensor freed while the table is swapped would leave its
+    # entry in the process's table for good: every later backward checked)
+    gc.collect()
     monkeypatch.setattr(detached, "rebased", {})  # (other tests' tensors: not counted)
     calls = []
     check = detached.redirect

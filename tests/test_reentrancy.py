@@ -292,6 +292,9 @@ def test_a_graph_freed_without_unlocking_leaves_no_id_for_a_new_array(monkeypatc
 
     from tinygrad_dl import write_guard
 
+    # (an earlier test's graph left to the garbage collector, collected below while __del__
+    # does nothing, kept its locks and its `watching` count for the rest of the process)
+    gc.collect()
     before = set(write_guard._locks)
     monkeypatch.setattr(write_guard.Graph, "__del__", lambda self: None)  # interrupted
     x, w = Tensor(np.ones(3), requires_grad=True), Tensor(np.ones(3), requires_grad=True)
