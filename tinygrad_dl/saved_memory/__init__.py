@@ -25,6 +25,8 @@ def saves(saved: Any, a: np.ndarray) -> bool:
     for x in saved:  # (the usual case first: the array itself)
         if x is a:
             return True
+    if not isinstance(a, _ndarray):  # (a NumPy scalar, `w.data = w.data - 0.1 * w.grad` of a
+        return False  # 0-d w: immutable, no memory to share; .base raised a TypeError)
     own = _base(a)
     foreign = own is not None and type(own) is not _ndarray  # (a's memory: no plain array's)
     own = a if own is None else own
