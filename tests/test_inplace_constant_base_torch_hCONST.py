@@ -165,25 +165,27 @@ def test_a_recurrence_reading_the_row_before_the_first_write():
     _both(prog)
 
 
-def test_the_statement_form_on_a_view_reaches_the_constant():
-    def prog(L, x):
-        out = L.zeros(3, 3, dtype=L.float64)
-        w = out[1]
-        w.add_(x[1])
-        assert out.requires_grad and not out.is_leaf and w.requires_grad
-        v = out[:, 1:]
-        v.mul_(x[0, 1:])
-        return out
-    _both(prog)
+def _statement_form_on_a_view(L, x):  # reaches the constant
+    out = L.zeros(3, 3, dtype=L.float64)
+    w = out[1]
+    w.add_(x[1])
+    assert out.requires_grad and not out.is_leaf and w.requires_grad
+    v = out[:, 1:]
+    v.mul_(x[0, 1:])
+    return out
 
 
-def test_a_view_taken_before_the_write_reads_the_new_values():
-    def prog(L, x):
-        c = L.ones(2, 3, dtype=L.float64)
-        r = c[0]
-        c.add_(x)
-        assert r.requires_grad
-        return r * 3.0
+def _view_taken_before_the_write(L, x):  # reads the new values
+    c = L.ones(2, 3, dtype=L.float64)
+    r = c[0]
+    c.add_(x)
+    assert r.requires_grad
+    return r * 3.0
+
+
+@pytest.mark.parametrize("prog", [_statement_form_on_a_view, _view_taken_before_the_write],
+                         ids=["statement form", "view taken before"])
+def test_writes_through_views_of_a_constant(prog):
     _both(prog)
 
 
