@@ -36,7 +36,7 @@ import numpy as np
 
 from . import view_bases
 from .grad import adds_in_place, masked_error, masked_within, self_overlapping  # noqa: F401
-from .saved_memory import saves
+from .saved_memory import array_base, saves
 from .user_op_guard import user_op, user_ops  # noqa: F401 (user_op: the engine's, at this path)
 
 _setflags = np.ndarray.setflags
@@ -332,7 +332,7 @@ def _lock_can_end(a: np.ndarray) -> bool:
         return False
 
 
-_base = np.ndarray.base.__get__  # .base without a watched array's report (jit.watch)
+_base = array_base  # .base without a watched array's report (jit.watch)
 
 
 # A parameter's array may have NumPy views the user made before the forward (`v = w.data[:]`),

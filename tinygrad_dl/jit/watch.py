@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .. import hooks
+from ..saved_memory import array_base
 
 # NumPy functions whose Python-number result describes shapes or memory, not values
 _SHAPE_ONLY = {np.shape, np.ndim, np.size, np.may_share_memory, np.shares_memory,
@@ -312,7 +313,7 @@ class Watched(np.ndarray):
 
 
 _FLAT = np.ndarray.flat
-base_of = np.ndarray.base.__get__  # ndarray's .base, no read: for the library's own checks
+base_of = array_base  # ndarray's .base, no read: for the library's own checks
 
 
 def _holds_watched(x: Any) -> bool:

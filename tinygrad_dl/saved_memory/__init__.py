@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-_base = np.ndarray.base.__get__  # .base without a watched array's report (jit.watch)
+# ndarray's .base without a watched array's report (jit.watch): the library's own checks
+array_base = np.ndarray.base.__get__
 _ndarray = np.ndarray
 
 
@@ -27,12 +28,12 @@ def saves(saved: Any, a: np.ndarray) -> bool:
             return True
     if not isinstance(a, _ndarray):  # (a NumPy scalar, `w.data = w.data - 0.1 * w.grad` of a
         return False  # 0-d w: immutable, no memory to share; .base raised a TypeError)
-    own = _base(a)
+    own = array_base(a)
     foreign = own is not None and type(own) is not _ndarray  # (a's memory: no plain array's)
     own = a if own is None else own
     for x in saved:
         if isinstance(x, _ndarray):
-            b = _base(x)
+            b = array_base(x)
             if x is own or b is own or b is a:
                 return True
             if (foreign or b is not None and type(b) is not _ndarray) and np.may_share_memory(x, a):
